@@ -1,0 +1,177 @@
+"""The dataset card (README.md of a dataset folder): configs, fields, question types, pin, license, citation."""
+
+from __future__ import annotations
+
+import json
+
+from . import __version__
+from .question_types import NOT_PRESENT, QUESTION_TYPES
+
+FIELD_DOCS = {
+    "id": "Stable row id: `<tier>-<question_type>-<10 hex of sha256(type, file, symbol)>`; the same fact has the same suffix in every tier.",
+    "tier": "Context tier, `T<thousands of tokens>`.",
+    "question": "The question, naming its target unambiguously and ending with the answer format.",
+    "answer": "Canonical answer string (see the question types).",
+    "answer_json": "The answer in typed form, JSON-encoded (a list for decorators and parameters, bases and keywords for base classes, an integer for counts).",
+    "question_type": "One of the question types below.",
+    "difficulty": "`easy` (file named, fact on the definition), `medium` (symbol must be found without its file, or a location/owner question), `hard` (count a whole file's functions, or rule out the whole context).",
+    "source_file": "The file that states the fact, as shown in the context headers (for `absent_symbol`: the real stdlib file outside the context).",
+    "symbol": "The target: a dotted qualified name, a method name (`method_owner`) or a path (`module_function_count`).",
+    "ast_node_type": "`FunctionDef`, `AsyncFunctionDef`, `ClassDef` or `Module`.",
+    "answer_char_start": "Character offset in the context where the fact is stated (null for `absent_symbol`).",
+    "answer_char_end": "End of that span.",
+    "answer_token_start": "Token offset of `answer_char_start` under `tokenizer` (sum of per-file counts).",
+    "depth": "answer_char_start / context length, 0..1 (null for `absent_symbol`).",
+    "context_id": "Key into the `contexts` config.",
+    "context_tokens": "Context length under `tokenizer`.",
+    "tokenizer": "The tokenizer that sized the tiers.",
+    "context_token_counts": "JSON object: context length under every recorded tokenizer (at least o200k_base and cl100k_base).",
+    "cpython_version": "The pinned CPython release.",
+    "cpython_tag": "Its git tag.",
+    "generator_version": "cpython-retrieval version that built the row.",
+    "seed": "Sampling seed.",
+    "perturbed": "Whether the row is asked on a perturbed context.",
+    "perturbation_kind": "Which perturbation (null for ordinary rows).",
+    "original_symbol": "The symbol before perturbation.",
+    "perturbed_symbol": "The symbol after perturbation.",
+    "original_answer": "What the unperturbed stdlib says: the answer memory would give.",
+    "pair_id": "Id of the ordinary row asking the same question on the original context, if any.",
+}
+
+
+def render_card(built) -> str:
+    manifest = built.manifest
+    tiers = list(built.rows)
+    configs = []
+    for tier in tiers:
+        configs.append(f"- config_name: {tier}\n  data_files:\n  - split: test\n    path: data/{tier}.parquet")
+    configs.append("- config_name: contexts\n  data_files:\n  - split: test\n    path: data/contexts.parquet")
+    pin = manifest["pin"]
+    examples = _examples(built)
+    tier_table = "\n".join(
+        f"| {t} | {info['files']} | {info['context_tokens']:,} | {json.loads(_context(built, t)['context_token_counts']).get('cl100k_base', '')} | {info['rows']} |"
+        for t, info in manifest["tiers"].items()
+    )
+    type_rows = "\n".join(
+        f"| `{qt.name}` | {qt.definition} | {qt.answer_format} | `{examples.get(qt.name, qt.example_answer)!s}` |".replace("\n", "\\n")
+        for qt in QUESTION_TYPES.values()
+    )
+    field_rows = "\n".join(f"| `{name}` | {doc} |" for name, doc in FIELD_DOCS.items())
+    skipped = manifest["skipped_files"]
+    skipped_text = "\n".join(f"- `{path}`: {reason}" for path, reason in skipped.items()) or "- none"
+    return f"""---
+pretty_name: cpython-retrieval (CPython {pin['version']})
+license: other
+license_name: psf-2.0
+license_link: https://docs.python.org/3/license.html
+language:
+- en
+- code
+task_categories:
+- question-answering
+tags:
+- long-context
+- code
+- retrieval
+- python
+configs:
+{chr(10).join(configs)}
+---
+
+# cpython-retrieval: CPython {pin['version']} `Lib/`
+
+Long-context retrieval questions about the standard library source of CPython {pin['version']}
+(`{pin['tag']}`). Each tier's context is a sequence of whole stdlib files; each question asks for one
+exact fact (a return annotation, a class's file, its bases, a docstring line, ...) whose answer is
+derived from the source by an AST extractor and stated exactly once in the context. Contexts are
+prefix-aligned: every tier's context begins with the whole context of the tier below it, so a
+serving stack's prefix cache can reuse work across rows and tiers.
+
+Built by cpython-retrieval {__version__} with seed {manifest['options']['seed']}, tokenizer
+`{manifest['options']['tokenizer']}`, {manifest['options']['per_tier']} questions per tier.
+
+## Loading
+
+```python
+from datasets import load_dataset
+
+rows = load_dataset("ORG/NAME", "T50", revision="REVISION", split="test")
+contexts = load_dataset("ORG/NAME", "contexts", revision="REVISION", split="test")
+text = dict(zip(contexts["context_id"], contexts["text"]))
+row = rows[0]
+prompt = text[row["context_id"]] + "\\n\\n" + row["question"]
+```
+
+A local folder loads the same way (`load_dataset("path/to/folder", "T50")`). Each distinct
+context is stored once, in the `contexts` config, and rows point to it by `context_id`;
+`cpython_retrieval.dataset.load_tier(folder, "T50")` returns rows with the `context` joined in.
+Put the context first and the question last, so all rows of a tier share one cacheable prefix.
+
+## Tiers
+
+| tier | files | tokens ({manifest['options']['tokenizer']}) | tokens (cl100k_base) | rows |
+|---|---|---|---|---|
+{tier_table}
+
+Files are offered to tiers in a seeded order (sha256 of seed and path); each tier takes, first-fit,
+the files that still fit its budget after everything the smaller tiers hold. Each tier first takes
+the fitting file richest in return annotations when it holds none (they are scarce in the stdlib).
+Each file appears as a header line `# ===== File: Lib/<path> =====`, its text, and a blank line.
+
+## Question types
+
+Types are sampled in equal shares (a type with too few candidates passes its remainder on), and
+within a type stratified over answer depth deciles.
+
+| type | definition | answer format | example answer |
+|---|---|---|---|
+{type_rows}
+
+`class_location` and `absent_symbol` are worded identically; the right answer to the latter is
+`{NOT_PRESENT}`, which catches answering from memory.
+
+## Fields
+
+| field | meaning |
+|---|---|
+{field_rows}
+
+`contexts` config: `context_id`, `tier`, `variant`, `text`, `context_tokens`, `tokenizer`,
+`context_token_counts`, `files` (JSON list of the file paths in order).
+
+## Source and manifest
+
+- CPython {pin['version']}, tag `{pin['tag']}`, release tarball `{pin['tarball_url']}` (sha256 `{pin['tarball_sha256']}`).
+- Corpus: the pure-Python stdlib modules of `Lib/`, excluding `test/`, `tests/`, `idlelib/`, `lib2to3/` and
+  `site-packages/`; {len(manifest['files'])} files, listed with their sha256 in `manifest.json`.
+- Source used: {manifest['source_kind']}; files differing from the pin's manifest: {len(manifest['hash_mismatches'])}.
+- Files left out:
+{skipped_text}
+
+## License
+
+The context text is CPython source, under the Python Software Foundation License
+(https://docs.python.org/3/license.html). Questions and answers are derived from it.
+
+## Citation
+
+```bibtex
+@software{{cpython_retrieval,
+  title = {{cpython-retrieval: long-context retrieval questions over the CPython standard library}},
+  version = {{{__version__}}},
+  year = {{2026}}
+}}
+```
+"""
+
+
+def _context(built, tier: str) -> dict:
+    return next(c for c in built.contexts if c["tier"] == tier and c["variant"] == "original")
+
+
+def _examples(built) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for rows in built.rows.values():
+        for row in rows:
+            found.setdefault(row["question_type"], row["answer"])
+    return found

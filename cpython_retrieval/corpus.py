@@ -1,0 +1,150 @@
+"""Step 1 of the pipeline: find a pinned CPython `Lib/`, select the corpus files, verify them, read them as text.
+
+The stdlib is only ever read and parsed, never imported or executed. Files are ordered by their
+path relative to `Lib/` (POSIX form, code-point order), so every later step sees the same order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import platform
+import sysconfig
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RetrievalError
+from .pins import Pin
+from .source_fetch import cached_lib, download_release
+
+#: Directory names whose files are never part of the corpus (tests, IDLE, the 2to3 grammar, third-party).
+EXCLUDED_DIRS = frozenset({"test", "tests", "idlelib", "lib2to3", "site-packages", "__pycache__", "lib-dynload"})
+#: Files an installed interpreter generates and a release tarball does not have.
+EXCLUDED_PREFIXES = ("_sysconfigdata_",)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # relative to Lib/, POSIX separators
+    text: str  # decoded, newlines normalised to "\n"
+    sha256: str  # of the file's bytes on disk
+
+    @property
+    def display_path(self) -> str:
+        """The path as the context's file headers show it."""
+        return f"Lib/{self.path}"
+
+
+@dataclass
+class Corpus:
+    pin: Pin
+    lib_dir: Path
+    source_kind: str  # "explicit", "cache", "interpreter", "download"
+    files: list[SourceFile]
+    mismatches: list[str] = field(default_factory=list)  # paths whose hash differs from the pin (or missing/extra)
+    skipped: dict[str, str] = field(default_factory=dict)  # path -> reason (undecodable, ...)
+
+    def by_path(self) -> dict[str, SourceFile]:
+        return {f.path: f for f in self.files}
+
+
+def in_scope(relative: str) -> bool:
+    """Whether a path relative to `Lib/` belongs to the corpus (pure-Python, non-test stdlib)."""
+    parts = relative.split("/")
+    if not parts[-1].endswith(".py"):
+        return False
+    if any(part in EXCLUDED_DIRS for part in parts[:-1]):
+        return False
+    if parts[0].startswith("config-") and len(parts) > 1:
+        return False
+    return not parts[-1].startswith(EXCLUDED_PREFIXES)
+
+
+def scope_files(lib_dir: Path) -> list[str]:
+    """Corpus paths under `lib_dir`, sorted."""
+    found = []
+    for path in lib_dir.rglob("*.py"):
+        if path.is_file():
+            relative = path.relative_to(lib_dir).as_posix()
+            if in_scope(relative):
+                found.append(relative)
+    return sorted(found)
+
+
+def find_lib_dir(source: Path) -> Path:
+    """Accept a CPython checkout, an extracted release tarball, or a `Lib/` directory itself."""
+    source = source.expanduser()
+    for candidate in (source / "Lib", source):
+        if (candidate / "os.py").is_file() and (candidate / "collections").is_dir():
+            return candidate
+    raise RetrievalError(
+        f"--source {source} is not a CPython checkout, release folder or Lib/ directory (no os.py found in it or in its Lib/)"
+    )
+
+
+def interpreter_lib() -> Path:
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+def resolve_lib(pin: Pin, source: Path | None, *, cache_dir: Path | None = None, allow_download: bool = True) -> tuple[Path, str]:
+    """Where the pin's `Lib/` comes from, in the documented order: explicit, cache, interpreter, download."""
+    if source is not None:
+        return find_lib_dir(source), "explicit"
+    cached = cached_lib(pin, cache_dir)
+    if cached is not None:
+        return cached, "cache"
+    if platform.python_version() == pin.version:
+        return interpreter_lib(), "interpreter"
+    if allow_download:
+        return download_release(pin, cache_dir), "download"
+    raise RetrievalError(
+        f"CPython {pin.version} Lib/ is not available offline (running {platform.python_version()}, nothing cached); "
+        "pass --source PATH to a CPython checkout, release folder or Lib/ directory"
+    )
+
+
+def read_source(path: Path, relative: str) -> tuple[str, str]:
+    """(text, sha256): decode with the file's own encoding declaration, normalise newlines."""
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    text = raw.decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), digest
+
+
+def load_corpus(
+    pin: Pin,
+    source: Path | None = None,
+    *,
+    allow_mismatch: bool = False,
+    cache_dir: Path | None = None,
+    allow_download: bool = True,
+) -> Corpus:
+    """Read and verify every corpus file; refuse a source that differs from the pin unless allowed."""
+    lib_dir, kind = resolve_lib(pin, source, cache_dir=cache_dir, allow_download=allow_download)
+    files: list[SourceFile] = []
+    skipped: dict[str, str] = {}
+    mismatches: list[str] = []
+    present = scope_files(lib_dir)
+    for relative in present:
+        try:
+            text, digest = read_source(lib_dir / relative, relative)
+        except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+            skipped[relative] = f"undecodable: {exc}"
+            continue
+        if pin.files and pin.files.get(relative) != digest:
+            mismatches.append(relative)
+        files.append(SourceFile(relative, text, digest))
+    if pin.files:
+        missing = sorted(set(pin.files) - set(present))
+        mismatches.extend(f"{path} (missing)" for path in missing)
+    if mismatches and not allow_mismatch:
+        shown = ", ".join(mismatches[:5]) + (" ..." if len(mismatches) > 5 else "")
+        raise RetrievalError(
+            f"{len(mismatches)} file(s) in {lib_dir} differ from the CPython {pin.version} manifest ({shown}); "
+            "use the pinned release, or pass --allow-mismatch to proceed with the hashes recorded"
+        )
+    return Corpus(pin, lib_dir, kind, files, sorted(mismatches), skipped)

@@ -1,0 +1,105 @@
+"""The question types: one precise definition and one answer format each.
+
+This module is the contract between generation (``questions.py``), scoring
+(``scorers/``) and the adapters' prompts, so every definition lives here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Canonical answer of an ``absent_symbol`` row (and the escape offered to every
+#: location question, so absent and present rows read the same to the model).
+NOT_PRESENT = "NOT PRESENT"
+_LOCATION_FORMAT = f"one path such as `Lib/json/decoder.py`, or `{NOT_PRESENT}` if no file in the context defines it"
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """A question type: its definition (for docs and the card) and answer format (for prompts)."""
+
+    name: str
+    definition: str
+    answer_format: str
+    example_answer: str
+    #: How answers are compared: expression, expression_list, call_arguments,
+    #: path_or_absent, integer, text_line, name_list, dotted_name.
+    answer_kind: str
+
+
+QUESTION_TYPES: dict[str, QuestionType] = {
+    qt.name: qt
+    for qt in (
+        QuestionType(
+            "return_annotation",
+            "The return annotation of function or method X, exactly as written after `->` "
+            "(string annotations keep their quotes).",
+            "the annotation expression alone, without `->`",
+            "Optional[str]",
+            "expression",
+        ),
+        QuestionType(
+            "class_location",
+            "The path, as shown in the context's file header, of the one file that defines class X.",
+            _LOCATION_FORMAT,
+            "Lib/json/decoder.py",
+            "path_or_absent",
+        ),
+        QuestionType(
+            "base_classes",
+            "The base classes of class X in the order written, followed by its class keywords "
+            "(such as `metaclass=ABCMeta`) in the order written.",
+            "the bases as written, comma-separated, keywords as `name=value` after them",
+            "Mapping, metaclass=ABCMeta",
+            "call_arguments",
+        ),
+        QuestionType(
+            "module_function_count",
+            "The number of functions (`def` and `async def`) that are direct statements of the "
+            "module body of file F. Functions inside classes, other functions, or module-level "
+            "`if`/`try`/`with` blocks are not counted.",
+            "one integer",
+            "12",
+            "integer",
+        ),
+        QuestionType(
+            "decorators",
+            "The decorators of function or class X, top to bottom, each as written after `@`.",
+            "one decorator per line, each starting with `@`",
+            "@staticmethod\n@functools.lru_cache(maxsize=None)",
+            "expression_list",
+        ),
+        QuestionType(
+            "docstring_first_line",
+            "The first non-empty line of X's docstring, with surrounding whitespace removed.",
+            "that line of text alone",
+            "Return a new dictionary initialized from an optional positional argument.",
+            "text_line",
+        ),
+        QuestionType(
+            "parameters",
+            "The parameter names of function or method X in signature order, `self`/`cls` included, "
+            "with `*` before the variadic positional and `**` before the variadic keyword parameter; "
+            "the bare `*` and `/` markers, defaults and annotations are left out.",
+            "the names comma-separated",
+            "self, key, default, *args, **kwargs",
+            "name_list",
+        ),
+        QuestionType(
+            "method_owner",
+            "The class in file F that defines method M (the only class in F that does); nested "
+            "classes are named by their dotted path from the module, such as `Outer.Inner`.",
+            "the class name alone",
+            "JSONDecoder",
+            "dotted_name",
+        ),
+        QuestionType(
+            "absent_symbol",
+            "Asked exactly like `class_location` about a real stdlib class that no file in the "
+            f"context defines (nor mentions); the right answer is `{NOT_PRESENT}`.",
+            _LOCATION_FORMAT,  # identical to class_location's, so the prompt does not reveal the row type
+            NOT_PRESENT,
+            "path_or_absent",
+        ),
+    )
+}

@@ -1,0 +1,163 @@
+"""Pull the answer region out of raw model output, before any type-specific reading.
+
+Steps, in order (documented in docs/scoring.md):
+1. coerce to text, drop NUL/control characters, normalise newlines;
+2. drop reasoning: keep what follows the last ``</think>``-style closing tag (an unclosed
+   opening tag means the model never finished thinking, so nothing after it counts);
+3. prefer the last ``<answer>...</answer>`` block when there is one;
+4. consider only the last ``MAX_INPUT_CHARS`` characters;
+5. after the last answer marker ("Answer:", "Final answer:", "The answer is"), the answer is
+   the paragraph (or code block) that follows it;
+6. otherwise a single fenced code block is the answer; several different ones are several
+   candidates, which fails;
+7. otherwise the whole remaining text, of which at most the last ``MAX_REGION_CHARS`` are read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Characters of (reasoning-stripped) output searched for markers and code blocks.
+MAX_INPUT_CHARS = 20_000
+#: Characters of the answer region read by the type-specific scorers.
+MAX_REGION_CHARS = 4_000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAGS = r"think|thinking|thought|thoughts|reasoning|reflection|scratchpad"
+_CLOSE_THINK = re.compile(rf"<\s*/\s*(?:{_TAGS})\s*>", re.I)
+_OPEN_THINK = re.compile(rf"<\s*(?:{_TAGS})\s*>", re.I)
+_ANSWER_TAG = re.compile(r"<\s*answer\s*>(.*?)(?:<\s*/\s*answer\s*>|\Z)", re.I | re.S)
+_MARKER = re.compile(
+    r"(?:\bfinal\s+answer\b|\banswer\b)[ \t]*(?:\*\*|__)?[ \t]*[:：]"
+    r"|\bthe\s+(?:final\s+|correct\s+|right\s+)?answer\s+(?:is|would\s+be|should\s+be)\b[ \t]*:?",
+    re.I,
+)
+_LEADING_EMPHASIS = re.compile(r"^\s*(?:\*\*|__)(?=\s)")
+_INFO_STRING = re.compile(r"^[\w+#.-]*[ \t]*$")
+_SPAN = re.compile(r"`([^`\n]+)`")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where the answer is read from; ``problem`` is set when extraction itself already fails."""
+
+    text: str
+    source: str  # "marker", "answer_tag", "fence", "text"
+    problem: str | None = None
+
+
+def coerce_text(value: object) -> str:
+    """Any input as clean text: scorers must never raise on what a model produced."""
+    if value is None:
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value).decode("utf-8", errors="replace")
+    elif not isinstance(value, str):
+        value = str(value)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value)
+
+
+def strip_reasoning(text: str) -> str:
+    """The text after the model's thinking; empty when the thinking never closed."""
+    closes = list(_CLOSE_THINK.finditer(text))
+    if closes:
+        return text[closes[-1].end():]
+    opening = _OPEN_THINK.search(text)
+    if opening:
+        return text[: opening.start()]
+    return text
+
+
+def fenced_blocks(text: str) -> list[str]:
+    """Contents of ``` / ~~~ fenced blocks (an unclosed last fence runs to the end)."""
+    blocks: list[str] = []
+    for fence in ("```", "~~~"):
+        parts = text.split(fence)
+        if len(parts) < 2:
+            continue
+        for inner in parts[1::2]:
+            if "\n" in inner:
+                first, rest = inner.split("\n", 1)
+                if _INFO_STRING.match(first) and rest.strip():
+                    inner = rest
+            blocks.append(inner.strip("\n"))
+        if blocks:
+            break
+    return blocks
+
+
+def _first_paragraph(text: str) -> str:
+    """The answer after a marker: a leading code block, else text up to the first blank line."""
+    text = _LEADING_EMPHASIS.sub("", text, count=1)
+    stripped = text.lstrip()
+    if stripped.startswith(("```", "~~~")):
+        blocks = fenced_blocks(stripped)
+        if blocks:
+            return blocks[0]
+    stripped = stripped.strip()
+    split = _BLANK_LINE.search(stripped)
+    return stripped[: split.start()] if split else stripped
+
+
+def _cap_region(text: str) -> str:
+    if len(text) <= MAX_REGION_CHARS:
+        return text
+    tail = text[-MAX_REGION_CHARS:]
+    newline = tail.find("\n")
+    return tail[newline + 1:] if 0 <= newline < len(tail) - 1 else tail
+
+
+def answer_region(output: object) -> Region:
+    """Where in the model output the answer is to be read from."""
+    text = strip_reasoning(coerce_text(output))
+    source = "text"
+    tags = list(_ANSWER_TAG.finditer(text))
+    if tags:
+        text, source = tags[-1].group(1), "answer_tag"
+    text = text[-MAX_INPUT_CHARS:]
+    markers = [m for m in _MARKER.finditer(text) if text[m.end():].strip()]
+    if markers:
+        return Region(_cap_region(_first_paragraph(text[markers[-1].end():])), "marker")
+    blocks = fenced_blocks(text)
+    distinct = list(dict.fromkeys(b.strip() for b in blocks if b.strip()))
+    if len(distinct) > 1:
+        return Region(_cap_region(text), "fence", f"{len(distinct)} different code blocks")
+    if len(distinct) == 1:
+        return Region(_cap_region(distinct[0]), "fence")
+    return Region(_cap_region(text.strip()), source)
+
+
+def code_spans(text: str) -> list[re.Match[str]]:
+    """Inline `code` spans, in order (their ``start()``/``end()`` let callers read the context)."""
+    return list(_SPAN.finditer(text))
+
+
+def clean(text: str) -> str:
+    """Remove wrappers that carry no meaning: whitespace, **bold**, `backticks`, one final period."""
+    text = text.strip()
+    for _ in range(4):
+        before = text
+        if len(text) > 4 and text.startswith("**") and text.endswith("**") and not text.startswith("***"):
+            text = text[2:-2].strip()
+        if len(text) >= 2 and text.startswith("`") and text.endswith("`"):
+            text = text.strip("`").strip()
+        if text.endswith(".") and not text.endswith(".."):
+            text = text[:-1].rstrip()
+        if text == before:
+            break
+    return text
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+")
+
+
+def strip_bullet(line: str) -> str:
+    """A list item without its bullet (``- x``, ``* x``, ``1. x``); ``*args`` is not a bullet."""
+    return _BULLET.sub("", line, count=1)
+
+
+def nonempty_lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.strip()]
