@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 HEADER_TEMPLATE = "# ===== File: {path} =====\n"
 HEADER_PATTERN = re.compile(r"^# ===== File: (\S+) =====$", re.MULTILINE)
@@ -94,7 +95,7 @@ class Context:
     file_starts: dict[str, int]  # display path -> offset of the file's first character (after the header)
     segment_starts: dict[str, int]  # display path -> offset of the header
 
-    @property
+    @cached_property
     def context_id(self) -> str:
         digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
         return f"{self.tier}-{self.variant}-{digest}"

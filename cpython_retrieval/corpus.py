@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import platform
 import sysconfig
 import tokenize
@@ -62,12 +63,14 @@ def in_scope(relative: str) -> bool:
 
 
 def scope_files(lib_dir: Path) -> list[str]:
-    """Corpus paths under `lib_dir`, sorted."""
+    """Corpus paths under `lib_dir`, sorted (excluded directories are pruned, not walked)."""
     found = []
-    for path in lib_dir.rglob("*.py"):
-        if path.is_file():
-            relative = path.relative_to(lib_dir).as_posix()
-            if in_scope(relative):
+    for directory, subdirs, files in os.walk(lib_dir):
+        subdirs[:] = [d for d in subdirs if d not in EXCLUDED_DIRS]
+        base = Path(directory).relative_to(lib_dir).as_posix()
+        for name in files:
+            relative = name if base == "." else f"{base}/{name}"
+            if in_scope(relative) and os.path.isfile(os.path.join(directory, name)):
                 found.append(relative)
     return sorted(found)
 

@@ -74,7 +74,10 @@ def extract_lib(archive: Path, dest: Path) -> None:
             if len(parts) >= 3 and parts[1] == "Lib":
                 member.name = "/".join(parts[1:])
                 members.append(member)
-        tar.extractall(dest, members=members, filter="data")
+        try:
+            tar.extractall(dest, members=members, filter="data")
+        except tarfile.FilterError as exc:
+            raise RetrievalError(f"refusing {archive.name}: unsafe member ({exc}); the tarball is not a genuine CPython release") from exc
 
 
 def sha256_file(path: Path) -> str:

@@ -1,0 +1,164 @@
+"""Acceptance properties of a real build from this machine's stdlib: prefix alignment, answers, uniqueness."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from cpython_retrieval.dataset import write_dataset
+from cpython_retrieval.question_types import QUESTION_TYPES
+from cpython_retrieval.tokens import get_counter
+
+from .independent_check import _walk_defs, rederive, split_files
+
+import ast
+
+
+def _texts(built):
+    return {c["context_id"]: c["text"] for c in built.contexts}
+
+
+def _original(built, tier):
+    return next(c for c in built.contexts if c["tier"] == tier and c["variant"] == "original")
+
+
+def test_each_tier_context_is_a_prefix_of_the_next(built_small):
+    t25, t50, t100 = (_original(built_small, t)["text"] for t in ("T25", "T50", "T100"))
+    assert t50.startswith(t25) and t100.startswith(t50)
+    assert len(t25) < len(t50) < len(t100)
+
+
+def test_tier_budgets_are_respected_and_nearly_filled(built_small):
+    for tier, budget in (("T25", 25_000), ("T50", 50_000), ("T100", 100_000)):
+        tokens = _original(built_small, tier)["context_tokens"]
+        assert 0.97 * budget <= tokens <= budget
+
+
+def test_per_file_token_sum_matches_counting_the_whole_context():
+    from cpython_retrieval.build import build_dataset
+
+    built = build_dataset(tiers=["T25"], per_tier=1)
+    context = _original(built, "T25")
+    whole = get_counter("o200k_base").count(context["text"])
+    assert abs(whole - context["context_tokens"]) <= len(split_files(context["text"]))
+
+
+def test_every_answer_is_rederived_independently_from_its_context(built_small):
+    texts = _texts(built_small)
+    checked = Counter()
+    for tier, rows in built_small.rows.items():
+        for row in rows:
+            assert rederive(row, texts[row["context_id"]]) == row["answer"], row["id"]
+            checked[row["question_type"]] += 1
+    assert set(checked) == set(QUESTION_TYPES), checked
+
+
+def test_answer_span_states_the_fact(built_small):
+    texts = _texts(built_small)
+    for rows in built_small.rows.values():
+        for row in rows:
+            if row["answer_char_start"] is None:
+                assert row["question_type"] == "absent_symbol" and row["depth"] is None
+                continue
+            span = texts[row["context_id"]][row["answer_char_start"] : row["answer_char_end"]]
+            qtype = row["question_type"]
+            if qtype in ("return_annotation", "docstring_first_line"):
+                assert span == row["answer"]
+            elif qtype in ("class_location", "method_owner"):
+                assert span == row["symbol"].rsplit(".", 1)[-1]
+            elif qtype == "decorators":
+                assert "@" + span == row["answer"] or span.startswith(row["answer"].split("\n")[0][1:])
+            elif qtype == "base_classes":
+                assert span.startswith(row["answer"].split(", ")[0])
+            assert 0 <= row["depth"] <= 1
+
+
+def test_queried_symbols_are_unique_in_their_context(built_small):
+    texts = _texts(built_small)
+    for rows in built_small.rows.values():
+        for row in rows:
+            files = split_files(texts[row["context_id"]])
+            qtype, symbol = row["question_type"], row["symbol"]
+            if qtype in ("module_function_count", "method_owner"):
+                continue  # the file is named, and the owner is checked unique by rederive
+            if qtype in ("class_location", "absent_symbol"):
+                names = [q.rsplit(".", 1)[-1] for text in files.values() for q, _ in _walk_defs(ast.parse(text).body)]
+                assert names.count(symbol) == (0 if qtype == "absent_symbol" else 1)
+                if qtype == "absent_symbol":
+                    assert not re.search(rf"\b{re.escape(symbol)}\b", texts[row["context_id"]])
+                continue
+            named = re.search(r"defined in `([^`]+)`", row["question"])
+            scope = {named.group(1): files[named.group(1)]} if named else files
+            hits = [q for text in scope.values() for q, _ in _walk_defs(ast.parse(text).body) if q == symbol]
+            assert len(hits) == 1, row["id"]
+
+
+def test_rows_are_balanced_over_types_and_spread_over_depth(built_small):
+    for tier, rows in built_small.rows.items():
+        ordinary = [r for r in rows if not r["perturbed"]]
+        assert len(ordinary) == 100
+        counts = Counter(r["question_type"] for r in ordinary)
+        assert set(counts) == set(QUESTION_TYPES)
+        if tier == "T100":  # every type is plentiful here, so shares are equal to within one row
+            assert max(counts.values()) - min(counts.values()) <= 1, counts
+        deciles = {int(r["depth"] * 10) for r in ordinary if r["depth"] is not None}
+        assert len(deciles) >= 8, (tier, deciles)
+
+
+def test_row_metadata(built_small):
+    for tier, rows in built_small.rows.items():
+        ids = [r["id"] for r in rows]
+        assert len(set(ids)) == len(ids)
+        for row in rows:
+            assert row["tier"] == tier and row["id"].startswith(tier + "-")
+            assert row["cpython_version"] and row["cpython_tag"].startswith("v")
+            assert row["tokenizer"] == "o200k_base"
+            assert {"o200k_base", "cl100k_base"} <= set(__import__("json").loads(row["context_token_counts"]))
+            assert row["difficulty"] in ("easy", "medium", "hard")
+            if row["answer_token_start"] is not None:
+                assert 0 <= row["answer_token_start"] < row["context_tokens"]
+
+
+def test_token_offsets_increase_with_character_offsets(built_small):
+    rows = [r for r in built_small.rows["T100"] if r["answer_char_start"] is not None and not r["perturbed"]]
+    rows.sort(key=lambda r: r["answer_char_start"])
+    starts = [r["answer_token_start"] for r in rows]
+    assert starts == sorted(starts)
+
+
+def test_same_options_give_byte_identical_files(built_small, written_small, tmp_path):
+    from cpython_retrieval.build import build_dataset
+
+    again = build_dataset(tiers=["T25", "T50", "T100"])
+    write_dataset(again, tmp_path)
+    for path in sorted(written_small.rglob("*")):
+        if path.is_file():
+            assert (tmp_path / path.relative_to(written_small)).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_different_seed_gives_different_contexts():
+    from cpython_retrieval.build import build_dataset
+
+    a = build_dataset(tiers=["T25"], per_tier=5, seed=0)
+    b = build_dataset(tiers=["T25"], per_tier=5, seed=1)
+    assert _original(a, "T25")["text"] != _original(b, "T25")["text"]
+
+
+def test_load_dataset_reads_every_tier_and_the_contexts(written_small):
+    datasets = pytest.importorskip("datasets")
+    for tier in ("T25", "T50", "T100"):
+        rows = datasets.load_dataset(str(written_small), tier, split="test")
+        assert rows.num_rows >= 100 and rows[0]["tier"] == tier
+    contexts = datasets.load_dataset(str(written_small), "contexts", split="test")
+    text = dict(zip(contexts["context_id"], contexts["text"]))
+    row = datasets.load_dataset(str(written_small), "T25", split="test")[0]
+    assert row["context_id"] in text
+
+
+def test_load_tier_joins_the_context(written_small):
+    from cpython_retrieval.dataset import load_tier
+
+    rows = load_tier(written_small, "T50")
+    assert all(r["context"].startswith("# ===== File: Lib/") for r in rows)
