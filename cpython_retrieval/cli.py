@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, required=True, help="output folder")
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
 
+    pub = sub.add_parser("publish", help="upload a built dataset folder to the Hugging Face Hub",
+                         description="Upload a dataset folder as one commit and tag it with the pin and generator version. The token comes from HF_TOKEN or `huggingface-cli login` and is never printed.")
+    pub.add_argument("directory", type=Path, help="a folder written by `cpython-retrieval build`")
+    pub.add_argument("--repo-id", required=True, help="Hub dataset repo, ORG/NAME (created if missing)")
+    pub.add_argument("--revision", help="tag to create (default cpython-<pin>-gen<version>-seed<seed>)")
+    pub.add_argument("--private", action="store_true", help="create the repo private")
+    pub.add_argument("--dry-run", action="store_true", help="print the files and commit message, send nothing")
+
     pins = sub.add_parser("pins", help="list shipped pins, or generate a pin manifest (maintainers)")
     pins_sub = pins.add_subparsers(dest="pins_command", required=True)
     pins_sub.add_parser("list", help="list the CPython releases with a shipped manifest")
@@ -84,6 +92,18 @@ def _run(args: argparse.Namespace) -> int:
             if built.skipped:
                 print(f"  {len(built.skipped)} file(s) left out (reasons in manifest.json)")
             print(f"  {len(files)} files written")
+        return 0
+    if args.command == "publish":
+        from .publish import plan_publish, publish
+
+        plan = plan_publish(args.directory, args.repo_id, revision=args.revision, private=args.private)
+        print(plan.describe())
+        if args.dry_run:
+            print("dry run: nothing sent")
+            return 0
+        commit = publish(plan, args.directory)
+        print(f"published {plan.repo_id}@{plan.tag} (commit {commit}); load it with "
+              f"datasets.load_dataset({plan.repo_id!r}, 'T25', revision={plan.tag!r})")
         return 0
     if args.command == "pins":
         from .pins import available_pins, write_pin
