@@ -4,10 +4,11 @@ Steps, in order (documented in docs/scoring.md):
 1. coerce to text, drop NUL/control characters, normalise newlines;
 2. drop reasoning: keep what follows the last ``</think>``-style closing tag (an unclosed
    opening tag means the model never finished thinking, so nothing after it counts);
-3. prefer the last ``<answer>...</answer>`` block when there is one;
+3. prefer ``<answer>...</answer>`` blocks when there are any;
 4. consider only the last ``MAX_INPUT_CHARS`` characters;
-5. after the last answer marker ("Answer:", "Final answer:", "The answer is"), the answer is
-   the paragraph (or code block) that follows it;
+5. after an answer marker ("Answer:", "The answer is"; "Final answer:" outranks them), the
+   answer is the paragraph (or code block) that follows it; different paragraphs after
+   several markers are all kept, so two different marked answers are two candidates;
 6. otherwise a single fenced code block is the answer; several different ones are several
    candidates, which fails;
 7. otherwise the whole remaining text, of which at most the last ``MAX_REGION_CHARS`` are read.
@@ -46,6 +47,8 @@ class Region:
     text: str
     source: str  # "marker", "answer_tag", "fence", "text"
     problem: str | None = None
+    #: With a marker, the text before it was applied: a docstring line may itself say "The answer is".
+    unmarked: str | None = None
 
 
 def coerce_text(value: object) -> str:
@@ -110,23 +113,39 @@ def _cap_region(text: str) -> str:
     return tail[newline + 1:] if 0 <= newline < len(tail) - 1 else tail
 
 
+def _segment_end(text: str, start: int, next_marker: int) -> int:
+    """A marked answer ends where the line holding the next marker begins."""
+    newline = text.rfind("\n", start, next_marker)
+    return newline if newline >= 0 and text[start:newline].strip() else next_marker
+
+
+def _distinct(texts) -> list[str]:
+    """Non-empty texts, stripped, each once, in order."""
+    return list(dict.fromkeys(t.strip() for t in texts if t.strip()))
+
+
 def answer_region(output: object) -> Region:
     """Where in the model output the answer is to be read from."""
     text = strip_reasoning(coerce_text(output))
     source = "text"
-    tags = list(_ANSWER_TAG.finditer(text))
+    tags = _distinct(m.group(1) for m in _ANSWER_TAG.finditer(text))
     if tags:
-        text, source = tags[-1].group(1), "answer_tag"
+        text, source = "\n\n".join(tags), "answer_tag"
     text = text[-MAX_INPUT_CHARS:]
-    markers = [m for m in _MARKER.finditer(text) if text[m.end():].strip()]
+    markers = list(_MARKER.finditer(text))
     if markers:
-        return Region(_cap_region(_first_paragraph(text[markers[-1].end():])), "marker")
+        ends = [_segment_end(text, m.end(), n.start()) for m, n in zip(markers, markers[1:])] + [len(text)]
+        segments = [(m, text[m.end(): end]) for m, end in zip(markers, ends)]
+        final = [seg for m, seg in segments if "final" in m.group(0).lower()]
+        answers = _distinct(_first_paragraph(seg) for seg in (final or [seg for _, seg in segments]))
+        if answers:  # a marker with nothing after it ("my answer:") marks nothing
+            return Region(_cap_region("\n\n".join(answers)), "marker", unmarked=_cap_region(text.strip()))
     blocks = fenced_blocks(text)
     distinct = list(dict.fromkeys(b.strip() for b in blocks if b.strip()))
     if len(distinct) > 1:
         return Region(_cap_region(text), "fence", f"{len(distinct)} different code blocks")
-    if len(distinct) == 1:
-        return Region(_cap_region(distinct[0]), "fence")
+    if blocks:  # one block, or only empty ones
+        return Region(_cap_region(distinct[0]) if distinct else "", "fence")
     return Region(_cap_region(text.strip()), source)
 
 
@@ -136,7 +155,7 @@ def code_spans(text: str) -> list[re.Match[str]]:
 
 
 def clean(text: str) -> str:
-    """Remove wrappers that carry no meaning: whitespace, **bold**, `backticks`, one final period."""
+    """Remove wrappers that carry no meaning: whitespace, **bold**, `backticks`, one final ``.;,!?``."""
     text = text.strip()
     for _ in range(4):
         before = text
@@ -144,7 +163,7 @@ def clean(text: str) -> str:
             text = text[2:-2].strip()
         if len(text) >= 2 and text.startswith("`") and text.endswith("`"):
             text = text.strip("`").strip()
-        if text.endswith(".") and not text.endswith(".."):
+        if text[-1:] in ";,!?" or (text.endswith(".") and not text.endswith("..")):
             text = text[:-1].rstrip()
         if text == before:
             break

@@ -1,0 +1,220 @@
+"""Find the candidate answers in an answer region, and insist on exactly one.
+
+The anti-gaming rule lives here: every distinct candidate found counts, so an answer that
+hedges ("`int` or `str`", two paths, "12 (or 13)") has several and fails.  The one
+exception is the *final-line rule*: when the last line is a bare candidate and no earlier
+line is one, that line is the answer (a model reasoning in prose, then answering).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Generic, TypeVar
+
+from .extract import clean, code_spans, nonempty_lines, strip_bullet
+from .normalize import ParseFailure
+
+T = TypeVar("T")
+
+
+@dataclass
+class Found(Generic[T]):
+    """Distinct candidates found, and why there are none when there are none."""
+
+    items: list[T] = field(default_factory=list)
+    note: str | None = None
+
+
+def resolve(text: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool]) -> Found[T]:
+    """Candidates of ``text``, narrowed to the last line by the final-line rule when it applies."""
+    found = find(text)
+    if len(found.items) <= 1:
+        return found
+    lines = nonempty_lines(text)
+    if len(lines) > 1 and is_bare(lines[-1]) and not any(is_bare(line) for line in lines[:-1]):
+        last = find(lines[-1])
+        if len(last.items) == 1:
+            return last
+    return found
+
+
+# --- code-like answers: spans, sentences, lead-ins ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One code-like candidate: ``key`` compares, ``shown`` is for humans, ``raw`` is the input."""
+
+    key: object
+    shown: str
+    raw: str
+    items: tuple = ()
+    keywords: tuple = ()
+
+
+Parser = Callable[[str], Parsed]
+
+#: Words that end up alone after a lead-in ("It is long.") and are never an answer.
+_NOT_ANSWERS = {
+    "a", "an", "the", "it", "this", "that", "these", "those", "there", "here", "not", "also", "so",
+    "sure", "ok", "okay", "yes", "no", "hmm", "well", "thus", "therefore", "hence", "note", "answer",
+    "final", "done", "defined", "located", "found", "in", "on", "at", "by", "of", "to", "as", "and",
+    "or", "long", "short", "correct", "incorrect", "right", "wrong", "missing", "empty", "unknown",
+    "unclear", "given", "shown", "used", "called", "named", "true", "false", "pass", "...", "is",
+    "are", "following", "below", "above", "simply", "just", "only", "exactly", "then", "now",
+    "let", "me", "i", "we", "you", "they", "he", "she", "one", "which",
+}
+_LEAD_IN = re.compile(
+    r"(?:\b(?:is|are|was|were|be|returns?|inherits?\s+from|derives?\s+from|subclass(?:es)?(?:\s+of)?"
+    r"|defined\s+(?:in|by|on)|belongs\s+to|in\s+class|class|decorated\s+with|decorators?|parameters?"
+    r"|arguments?|annotation|annotated\s+(?:as|with)|bases?|takes|accepts|named|called)\b|->|[:：](?=\s|$))\s*",
+    re.I,
+)
+_AND = re.compile(r"(?:\s*,)?\s+and\s+", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z`\"'*(])")
+_SUBJECT_BEFORE = re.compile(r"\b(?:of|for|function|method|def|decorating|named)\s*[*_]*\s*$", re.I)
+_CLASS_BEFORE = re.compile(r"\bclass\s*[*_]*\s*$", re.I)
+_SUBJECT_AFTER = re.compile(
+    r"^[*_]*\s*(?:'s\b|’s\b|returns?\b|inherits?\b|derives?\b|subclasses\b|has\b|have\b|takes\b|accepts\b"
+    r"|is\s+(?:decorated|annotated|defined|implemented|declared|a\s+(?:function|method|class))\b|(?:function|method)\b)",
+    re.I,
+)
+_LIST_SEPARATOR = re.compile(r"^(?:\s|,|;|\band\b|[-*•]\s|\d{1,3}[.)]\s)*$", re.I)
+
+
+def question_names(question: str | None) -> set[str]:
+    """Backticked names in the question body: the subject, never the answer."""
+    if not question:
+        return set()
+    body = question.split(" Answer with ", 1)[0]
+    names: set[str] = set()
+    for m in code_spans(body):
+        name = m.group(1).strip()
+        names.add(name)
+        names.add(name.rsplit(".", 1)[-1])
+    return names
+
+
+def _distinct(cands: list[Parsed]) -> list[Parsed]:
+    seen: dict[object, Parsed] = {}
+    for cand in cands:
+        seen.setdefault(cand.key, cand)
+    return list(seen.values())
+
+
+def _drop_question_names(cands: list[Parsed], names: set[str]) -> list[Parsed]:
+    if len(cands) < 2 or not names:
+        return cands
+    kept = [c for c in cands if clean(c.raw).lstrip("@") not in names and c.shown not in names]
+    return kept or cands
+
+
+def _subject_spans(text: str, spans: list[re.Match[str]], class_is_subject: bool) -> list[re.Match[str]]:
+    """Drop spans that name what the question is about ("the return annotation of `get` is ...")."""
+    kept = []
+    for m in spans:
+        before, after = text[max(0, m.start() - 40): m.start()], text[m.end(): m.end() + 40]
+        subject = _SUBJECT_BEFORE.search(before) or _SUBJECT_AFTER.match(after)
+        if class_is_subject and _CLASS_BEFORE.search(before):
+            subject = True
+        if not subject:
+            kept.append(m)
+    return kept
+
+
+def _span_groups(text: str, spans: list[re.Match[str]], list_kind: bool, joiner: str) -> list[str]:
+    """Each span alone, or for list answers runs of spans joined only by separators."""
+    if not list_kind:
+        return [m.group(1) for m in spans]
+    groups: list[list[str]] = []
+    previous_end = None
+    for m in spans:
+        if previous_end is not None and _LIST_SEPARATOR.match(text[previous_end: m.start()]):
+            groups[-1].append(m.group(1))
+        else:
+            groups.append([m.group(1)])
+        previous_end = m.end()
+    return [joiner.join(group) for group in groups]
+
+
+def _units(text: str, parse: Parser, list_kind: bool) -> list[str]:
+    """Sentences of prose; for lists, a run of lines that are each an item is one unit."""
+    units: list[str] = []
+    run: list[str] = []
+    for line in nonempty_lines(text):
+        if list_kind and _try(parse, strip_bullet(line)) is not None:
+            run.append(strip_bullet(line))
+            continue
+        if run:
+            units.append("\n".join(run))
+            run = []
+        units.extend(part for part in _SENTENCE_END.split(line) if part.strip())
+    if run:
+        units.append("\n".join(run))
+    return units
+
+
+def _try(parse: Parser, text: str) -> Parsed | None:
+    text = clean(text)
+    if not text or text.lower() in _NOT_ANSWERS:
+        return None
+    try:
+        return parse(text)
+    except ParseFailure:
+        return None
+
+
+def find_code(
+    text: str,
+    parse: Parser,
+    *,
+    list_kind: bool = False,
+    joiner: str = ", ",
+    class_is_subject: bool = True,
+    question: str | None = None,
+) -> Found[Parsed]:
+    """Code-like candidates: the whole region if it parses, else `spans`, else prose sentences."""
+    whole = clean(text)
+    try:
+        return Found([parse(whole)])
+    except ParseFailure as exc:
+        note = str(exc)
+    names = question_names(question)
+    all_spans = code_spans(text)
+    spans = [m for m in _subject_spans(text, all_spans, class_is_subject) if m.group(1).strip() not in names]
+    if spans:
+        cands = _parse_spans(text, spans, parse, list_kind, joiner)
+        if cands:
+            return Found(_drop_question_names(cands, names))
+    cands = []
+    for unit in _units(text.replace("`", ""), parse, list_kind):
+        unit = clean(unit if "\n" in unit else strip_bullet(unit))
+        found = _try(parse, unit)
+        if found is None:
+            for m in _LEAD_IN.finditer(unit):
+                variant = unit[m.end():]
+                if list_kind:
+                    variant = _AND.sub(", ", variant)
+                found = _try(parse, variant)
+                if found is not None:
+                    break
+        if found is not None:
+            cands.append(found)
+    if not cands and all_spans:
+        # every span looked like the question's subject; they are still the only code given
+        cands = _parse_spans(text, all_spans, parse, list_kind, joiner)
+    return Found(_drop_question_names(_distinct(cands), names), note)
+
+
+def _parse_spans(text: str, spans: list[re.Match[str]], parse: Parser, list_kind: bool, joiner: str) -> list[Parsed]:
+    return _distinct([c for c in (_try(parse, g) for g in _span_groups(text, spans, list_kind, joiner)) if c])
+
+
+def bare_code(parse: Parser) -> Callable[[str], bool]:
+    """A line that is, in its entirety, one candidate (for the final-line rule)."""
+
+    def is_bare(line: str) -> bool:
+        return _try(parse, strip_bullet(line)) is not None
+
+    return is_bare

@@ -1,0 +1,76 @@
+"""Location answers: one path, or "not present" in any wording, or several (a failure)."""
+
+from __future__ import annotations
+
+import re
+
+from ..question_types import NOT_PRESENT
+from .candidates import Found, resolve
+from .extract import answer_region, clean, strip_bullet
+from .normalize import PATH_TOKEN, find_paths
+
+_WHERE = (
+    r"(?:the\s+|any\s+(?:of\s+the\s+)?|these\s+|this\s+)?"
+    r"(?:provided\s+|given\s+|supplied\s+|above\s+|shown\s+|included\s+|available\s+)?"
+    r"(?:context|files?|code(?:base)?|sources?|source\s+files?|documents?|snippets?|repository|input|modules?)"
+)
+_ABSENT = re.compile(
+    "|".join(
+        [
+            r"\bnot[\s_-]*present\b",
+            rf"\bnot\s+(?:[\w-]+\s+){{0,3}}?(?:in|within|among|inside|part\s+of|anywhere\s+in)\s+{_WHERE}",
+            rf"\b(?:isn't|aren't|wasn't)\s+(?:[\w-]+\s+){{0,3}}?(?:in|within|among|inside)\s+{_WHERE}",
+            rf"\b(?:no|none\s+of\s+the)\s+(?:provided\s+|given\s+)?(?:files?|modules?)\s+(?:in\s+the\s+context\s+)?"
+            r"(?:defines?|contains?|declares?|includes?)\b",
+            r"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to)\s+(?:be\s+)?(?:find|found|locate|located)\b",
+            r"\bdoes(?:n't|\s+not)\s+(?:appear|exist)\b",
+            r"\bnot\s+(?:defined|found|declared)\s+anywhere\b",
+            r"\bnowhere\s+in\s+" + _WHERE,
+        ]
+    ),
+    re.I,
+)
+_BARE_ABSENT = re.compile(r"^\W*(?:n/?a|none|absent|not\s+found|missing)\W*$", re.I)
+
+
+def mentions_absence(text: str) -> bool:
+    """``text`` claims the class is absent (whatever else it says)."""
+    return bool(_ABSENT.search(text) or _BARE_ABSENT.match(text))
+
+
+def is_bare_absence(text: str) -> bool:
+    """``text`` is only an absence claim, e.g. a final line ``NOT PRESENT``."""
+    return mentions_absence(text) and not find_paths(text) and len(text.strip()) <= 200
+
+
+def find_location(text: str) -> Found[str]:
+    """Distinct normalised paths, plus NOT_PRESENT first when the text claims absence."""
+    items = find_paths(text)
+    if mentions_absence(text):
+        items = [NOT_PRESENT, *items]
+    return Found(items, None if items else "no path found")
+
+
+def _bare_location(line: str) -> bool:
+    line = clean(strip_bullet(line)).strip("'\"")
+    return bool(PATH_TOKEN.fullmatch(line)) or is_bare_absence(line)
+
+
+def read_location(region: str) -> Found[str]:
+    """What a location answer says, with the final-line rule applied."""
+    return resolve(region, find_location, _bare_location)
+
+
+def is_not_present(answer: object) -> bool:
+    """True when the model's answer says "not present" (in any wording) and names no path.
+
+    Reads the answer exactly as ``score_answer`` does (reasoning dropped, answer markers,
+    code blocks and the final-line rule honoured), so adapters and scorers agree.
+    """
+    try:
+        region = answer_region(answer)
+        if region.problem:
+            return False
+        return read_location(region.text).items == [NOT_PRESENT]
+    except Exception:  # noqa: BLE001 - a classifier of model text must never raise
+        return False
