@@ -17,11 +17,13 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .contexts import (DEFAULT_MAX_FILE_TOKENS, DEFAULT_TIERS, HEADER_PATTERN, Context, plan_tiers,
-                       render_context, segment_text, sort_tiers)
+                       render_context, segment_text, sort_tiers, tier_budget)
 from .corpus import Corpus, SourceFile, load_corpus
 from .definitions import ParsedModule, parse_module
 from .errors import RetrievalError
 from .facts import Fact, module_facts
+from .perturbations import (FilePerturbation, PerturbedCandidate, Vocabulary, perturb_files, perturbed_files,
+                            perturbed_row_count, sample_perturbed)
 from .pins import Pin, available_pins, default_pin_version, load_pin, unpinned
 from .question_types import QUESTION_TYPES
 from .questions import AbsentClass, Candidate, absent_candidates, context_candidates, question_text, row_id, sample_questions
@@ -80,10 +82,17 @@ def build_dataset(
     cache_dir: Path | None = None,
     allow_download: bool = True,
     progress: bool = False,
+    perturbed_share: float = 0.2,
 ) -> BuiltDataset:
-    """Build every requested tier's rows in memory. Same pin, options and seed give identical rows."""
+    """Build every requested tier's rows in memory. Same pin, options and seed give identical rows.
+
+    Each tier gets `per_tier` ordinary rows plus perturbation rows (`perturbed_share` of the tier's
+    rows; 0 disables them), asked on the tier's one perturbed context (see `perturbations.py`).
+    """
     if per_tier < 1:
         raise RetrievalError(f"--per-tier must be at least 1 (got {per_tier})")
+    if not 0 <= perturbed_share < 1:
+        raise RetrievalError(f"--perturbed-share must be at least 0 and below 1 (got {perturbed_share})")
     unknown = sorted(set(question_types or ()) - set(QUESTION_TYPES))
     if unknown:
         raise RetrievalError(f"unknown question type(s) {', '.join(unknown)}; choose from {', '.join(QUESTION_TYPES)}")
@@ -128,14 +137,29 @@ def build_dataset(
         facts_by_path[path] = module_facts(parsed, by_path[path].text, path)
         defs_by_path[path] = [(d.name, d.qualname) for d in parsed.definitions]
 
+    n_perturbed = perturbed_row_count(per_tier, perturbed_share)
+    perturbations: dict[str, FilePerturbation] = {}
+    perturbed_by_tier: dict[str, list[str]] = {t: [] for t in tiers}
+    if n_perturbed:
+        vocab = Vocabulary.from_texts(f.text for f in corpus.files)
+        ladder_plans = {t: plan[t] for t in sort_tiers(ladder) if tier_budget(t) <= tier_budget(tiers[-1])}
+        selected = perturbed_files(ladder_plans, segment_tokens)
+        wanted = {p for t in tiers for p in selected[t]}
+        in_order = [p for p in plan[tiers[-1]] if p in wanted]  # the seeded sequence every tier is a prefix of
+        perturbations = perturb_files(in_order, {p: by_path[p].text for p in in_order}, facts_by_path, seed, vocab)
+        perturbed_by_tier = {t: [p for p in selected[t] if p in perturbations] for t in tiers}
+    perturbed_tokens = {p: counter.count(segment_text(p, x.text)) for p, x in sorted(perturbations.items())}
+
     absent_pool = _absent_pool(corpus, segment_tokens)
     recorded = list(dict.fromkeys([counter.name if tokenizer in RECORDED_TOKENIZERS else tokenizer, *RECORDED_TOKENIZERS]))
     per_file_counts = {name: {} for name in recorded}
+    original_texts = {p: by_path[p].text for p in plan[tiers[-1]]}
     rows: dict[str, list[dict[str, Any]]] = {}
     contexts: list[dict[str, Any]] = []
+    perturbation_stats: dict[str, dict[str, Any]] = {}
     for tier in tqdm(tiers, desc="tiers", disable=not progress, unit="tier"):
         context = render_context(tier, "original", [(p, by_path[p].text) for p in plan[tier]])
-        counts = _context_counts(context, plan[tier], by_path, recorded, per_file_counts, segment_tokens, counter.name)
+        counts = _context_counts(context, plan[tier], original_texts, "original", recorded, per_file_counts, segment_tokens, counter.name)
         candidates = context_candidates(context, facts_by_path, defs_by_path)
         in_context = {by_path[p].path for p in plan[tier]}
         candidates += absent_candidates(context, [a for a in absent_pool if a.path not in in_context])
@@ -144,8 +168,21 @@ def build_dataset(
         tier_rows = [
             _row(c, tier, context, counts, counter, segment_tokens, pin_obj, seed) for c in chosen
         ]
-        rows[tier] = sorted(tier_rows, key=lambda r: r["id"])
         contexts.append(_context_record(context, counts, counter.name))
+        if perturbed_by_tier[tier]:
+            pset = set(perturbed_by_tier[tier])
+            texts = {p: perturbations[p].text if p in pset else by_path[p].text for p in plan[tier]}
+            tokens = {p: perturbed_tokens[p] if p in pset else segment_tokens[p] for p in plan[tier]}
+            pcontext = render_context(tier, "perturbed", [(p, texts[p]) for p in plan[tier]])
+            pcounts = _context_counts(pcontext, plan[tier], texts, "perturbed", recorded, per_file_counts, tokens, counter.name,
+                                      changed=pset)
+            picked = sample_perturbed(_perturbed_candidates(pcontext, pset, perturbations, facts_by_path, defs_by_path,
+                                                            tier_rows, question_types), n_perturbed, seed, tier)
+            tier_rows += [_row(pc.candidate, tier, pcontext, pcounts, counter, tokens, pin_obj, seed, pc) for pc in picked]
+            contexts.append(_context_record(pcontext, pcounts, counter.name))
+            perturbation_stats[tier] = _perturbation_stats(pcontext, pcounts[counter.name], perturbed_by_tier[tier],
+                                                           perturbations, picked)
+        rows[tier] = sorted(tier_rows, key=lambda r: r["id"])
 
     manifest = {
         "generator": "cpython-retrieval",
@@ -153,14 +190,16 @@ def build_dataset(
         "pin": {"version": pin_obj.version, "tag": pin_obj.tag, "tarball_url": pin_obj.tarball_url,
                 "tarball_sha256": pin_obj.tarball_sha256, "manifest_files": len(pin_obj.files)},
         "source_kind": corpus.source_kind,
-        "options": {"tiers": tiers, "per_tier": per_tier, "seed": seed, "tokenizer": counter.name,
+        "options": {"tiers": tiers, "per_tier": per_tier, "perturbed_share": perturbed_share, "seed": seed, "tokenizer": counter.name,
                     "max_file_tokens": max_file_tokens, "allow_mismatch": allow_mismatch,
                     "question_types": sorted(question_types) if question_types else None},
         "hash_mismatches": corpus.mismatches,
         "skipped_files": dict(sorted(skipped.items())),
         "tiers": {c["tier"]: {"context_id": c["context_id"], "files": len(json.loads(c["files"])),
-                              "context_tokens": c["context_tokens"], "rows": len(rows[c["tier"]])}
-                  for c in contexts},
+                              "context_tokens": c["context_tokens"], "rows": len(rows[c["tier"]]),
+                              "perturbation": perturbation_stats.get(c["tier"])}
+                  for c in contexts if c["variant"] == "original"},
+        "perturbations": [perturbations[p].summary() for p in sorted({p for t in tiers for p in perturbed_by_tier[t]})],
         "files": [{"path": f.path, "sha256": f.sha256, "tokens": segment_tokens.get(f.display_path)} for f in corpus.files],
     }
     return BuiltDataset(rows, contexts, manifest, dict(sorted(skipped.items())))
@@ -201,7 +240,9 @@ def _verify_absent(candidate: Candidate, by_path: dict[str, SourceFile], parses:
     return parsed is not None and any(d.kind == "class" and d.qualname == fact.symbol for d in parsed.definitions)
 
 
-def _context_counts(context: Context, paths, by_path, recorded, per_file_counts, segment_tokens, primary) -> dict[str, int]:
+def _context_counts(context: Context, paths, texts, variant, recorded, per_file_counts, segment_tokens, primary,
+                    changed=frozenset()) -> dict[str, int]:
+    """Context length under every recorded tokenizer, as sums of per-file counts (cached per file and variant)."""
     counts = {}
     for name in recorded:
         if name == primary:
@@ -209,11 +250,51 @@ def _context_counts(context: Context, paths, by_path, recorded, per_file_counts,
             continue
         cache = per_file_counts[name]
         other = get_counter(name)
-        for p in paths:
-            if p not in cache:
-                cache[p] = other.count(segment_text(p, by_path[p].text))
-        counts[name] = sum(cache[p] for p in paths)
+        keys = [(p, variant if p in changed else "original") for p in paths]
+        for key in keys:
+            if key not in cache:
+                cache[key] = other.count(segment_text(key[0], texts[key[0]]))
+        counts[name] = sum(cache[key] for key in keys)
     return counts
+
+
+def _perturbed_candidates(pcontext: Context, pset, perturbations, facts_by_path, defs_by_path, tier_rows,
+                          question_types) -> list[PerturbedCandidate]:
+    """Changed facts of the perturbed files that are unambiguous in the perturbed context (same rules as ordinary rows)."""
+    facts = {p: perturbations[p].facts if p in pset else facts_by_path[p] for p in pcontext.paths}
+    defs = {p: [(d.name, d.qualname) for d in perturbations[p].parsed.definitions] if p in pset else defs_by_path[p]
+            for p in pcontext.paths}
+    ordinary = {(r["question_type"], r["source_file"], r["symbol"]): r["id"] for r in tier_rows}
+    out = []
+    for c in context_candidates(pcontext, {p: facts[p] for p in pset}, defs):
+        fact = c.fact
+        change = perturbations[fact.path].changes.get((fact.question_type, fact.symbol))
+        if change is None or (question_types and fact.question_type not in question_types):
+            continue
+        out.append(PerturbedCandidate(c, perturbations[fact.path].kind, change,
+                                      ordinary.get((fact.question_type, fact.path, change.original_symbol))))
+    return out
+
+
+def _perturbation_stats(pcontext: Context, tokens: int, files, perturbations, picked) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    types: dict[str, int] = {}
+    for pc in picked:
+        kinds[pc.kind] = kinds.get(pc.kind, 0) + 1
+        types[pc.candidate.fact.question_type] = types.get(pc.candidate.fact.question_type, 0) + 1
+    file_kinds: dict[str, int] = {}
+    for p in files:
+        file_kinds[perturbations[p].kind] = file_kinds.get(perturbations[p].kind, 0) + 1
+    return {
+        "context_id": pcontext.context_id,
+        "context_tokens": tokens,
+        "files_perturbed": len(files),
+        "file_kinds": dict(sorted(file_kinds.items())),
+        "rows": len(picked),
+        "paired_rows": sum(1 for pc in picked if pc.pair_id is not None),
+        "kinds": dict(sorted(kinds.items())),
+        "question_types": dict(sorted(types.items())),
+    }
 
 
 def _difficulty(c: Candidate) -> str:
@@ -225,15 +306,18 @@ def _difficulty(c: Candidate) -> str:
     return "easy"
 
 
-def _row(c: Candidate, tier: str, context: Context, counts: dict[str, int], counter, segment_tokens, pin: Pin, seed: int) -> dict[str, Any]:
+def _row(c: Candidate, tier: str, context: Context, counts: dict[str, int], counter, segment_tokens, pin: Pin, seed: int,
+         perturbation: PerturbedCandidate | None = None) -> dict[str, Any]:
     fact = c.fact
     token_start = None
     if c.start is not None:
         segment_start = context.segment_starts[fact.path]
         before = sum(segment_tokens[p] for p in context.paths[: context.paths.index(fact.path)])
         token_start = before + counter.count(context.text[segment_start : c.start])
+    change = perturbation.change if perturbation is not None else None
     return {
-        "id": row_id(tier, fact.question_type, fact.path, fact.symbol),
+        "id": (row_id(tier, fact.question_type, fact.path, fact.symbol) if change is None
+               else row_id(tier, fact.question_type, fact.path, change.original_symbol, variant="perturbed")),
         "tier": tier,
         "question": question_text(fact.question_type, fact.symbol, fact.path, fact.kind, c.name_file),
         "answer": fact.answer,
@@ -255,12 +339,12 @@ def _row(c: Candidate, tier: str, context: Context, counts: dict[str, int], coun
         "cpython_tag": pin.tag,
         "generator_version": __version__,
         "seed": seed,
-        "perturbed": False,
-        "perturbation_kind": None,
-        "original_symbol": None,
-        "perturbed_symbol": None,
-        "original_answer": None,
-        "pair_id": None,
+        "perturbed": change is not None,
+        "perturbation_kind": perturbation.kind if change is not None else None,
+        "original_symbol": change.original_symbol if change is not None else None,
+        "perturbed_symbol": change.perturbed_symbol if change is not None else None,
+        "original_answer": change.original_answer if change is not None else None,
+        "pair_id": perturbation.pair_id if change is not None else None,
     }
 
 

@@ -8,7 +8,7 @@ from . import __version__
 from .question_types import NOT_PRESENT, QUESTION_TYPES
 
 FIELD_DOCS = {
-    "id": "Stable row id: `<tier>-<question_type>-<10 hex of sha256(type, file, symbol)>`; the same fact has the same suffix in every tier.",
+    "id": "Stable row id: `<tier>-<question_type>-<10 hex of sha256(type, file, symbol)>`; the same fact has the same suffix in every tier. Perturbation rows use the original symbol and end in `-perturbed`.",
     "tier": "Context tier, `T<thousands of tokens>`.",
     "question": "The question, naming its target unambiguously and ending with the answer format.",
     "answer": "Canonical answer string (see the question types).",
@@ -31,11 +31,11 @@ FIELD_DOCS = {
     "generator_version": "cpython-retrieval version that built the row.",
     "seed": "Sampling seed.",
     "perturbed": "Whether the row is asked on a perturbed context.",
-    "perturbation_kind": "Which perturbation (null for ordinary rows).",
-    "original_symbol": "The symbol before perturbation.",
-    "perturbed_symbol": "The symbol after perturbation.",
-    "original_answer": "What the unperturbed stdlib says: the answer memory would give.",
-    "pair_id": "Id of the ordinary row asking the same question on the original context, if any.",
+    "perturbation_kind": "Which perturbation changed the fact: `rename`, `return_annotation`, `base_classes`, `decorators`, `docstring_first_line` or `module_function_count` (null for ordinary rows).",
+    "original_symbol": "The symbol before perturbation (null for ordinary rows).",
+    "perturbed_symbol": "The symbol as the perturbed context names it, also in `symbol` and the question (differs from `original_symbol` only for renamed classes).",
+    "original_answer": "What the unperturbed stdlib says: the answer memory would give (`NOT PRESENT` for a renamed class's location). Answering it on a perturbed row is evidence of recall over reading.",
+    "pair_id": "Id of the ordinary row of the same tier asking the same question about the same fact on the original context, if that row was sampled.",
 }
 
 
@@ -57,6 +57,7 @@ def render_card(built) -> str:
         for qt in QUESTION_TYPES.values()
     )
     field_rows = "\n".join(f"| `{name}` | {doc} |" for name, doc in FIELD_DOCS.items())
+    perturbation_text = _perturbation_section(manifest)
     skipped = manifest["skipped_files"]
     skipped_text = "\n".join(f"- `{path}`: {reason}" for path, reason in skipped.items()) or "- none"
     return f"""---
@@ -130,6 +131,8 @@ within a type stratified over answer depth deciles.
 `class_location` and `absent_symbol` are worded identically; the right answer to the latter is
 `{NOT_PRESENT}`, which catches answering from memory.
 
+{perturbation_text}
+
 ## Fields
 
 | field | meaning |
@@ -163,6 +166,44 @@ The context text is CPython source, under the Python Software Foundation License
 }}
 ```
 """
+
+
+def _perturbation_section(manifest) -> str:
+    share = manifest["options"].get("perturbed_share") or 0
+    stats = {t: info.get("perturbation") for t, info in manifest["tiers"].items()}
+    if not share or not any(stats.values()):
+        return "## Perturbation rows\n\nThis build has none (`--perturbed-share 0`)."
+    table = "\n".join(
+        f"| {t} | {s['files_perturbed']} | {s['rows']} | {s['paired_rows']} | "
+        + ", ".join(f"{k} {n}" for k, n in s["kinds"].items()) + " |"
+        for t, s in stats.items() if s
+    )
+    return f"""## Perturbation rows
+
+An anti-memorization control: the stdlib is in every model's training data, so some rows
+(`perturbed = true`, {share:.0%} of each tier's rows) ask about a fact that was changed only inside the
+supplied context. A model that reads the context follows the change; one that recalls the real
+stdlib gives `original_answer`. Changes are made with libcst, format-preserving, and the perturbed
+code still parses; answers are derived from the perturbed source by the same extractor as ordinary
+rows and are unambiguous in the perturbed context by the same rules.
+
+Kinds (`perturbation_kind`): `rename` (a top-level class renamed, with every reference libcst's scope
+analysis ties to it, to a name found nowhere in the stdlib; asked as its location, the owner of its
+methods, or any fact mentioning it), `return_annotation` (another annotation), `base_classes` (two
+bases swapped or one added), `decorators` (one added or removed), `docstring_first_line` (rewritten as
+a sentence found nowhere in the stdlib), `module_function_count` (a module-level function added or removed).
+
+All perturbation rows of a tier share one context (variant `perturbed` in the `contexts` config):
+the tier's files in the same order, some of them perturbed (one kind per file, a few definitions
+each). A perturbed file is perturbed the same way in every tier that holds it, so the perturbed
+context of a tier begins with the perturbed context of the tier below. A tier thus has two distinct
+contexts and a prefix cache serves it with about two contexts' worth of prefill. `pair_id` links a
+perturbed row to the ordinary row asking the same question on the original context, where sampled.
+Every question names its target, so a row can also be asked with no context (a closed-book control).
+
+| tier | files perturbed | rows | paired | kinds |
+|---|---|---|---|---|
+{table}"""
 
 
 def _context(built, tier: str) -> dict:

@@ -1,0 +1,195 @@
+"""Acceptance properties of the perturbation rows of a real T25/T50 build."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cpython_retrieval.build import build_dataset
+from cpython_retrieval.contexts import HEADER_PATTERN
+from cpython_retrieval.definitions import parse_module
+from cpython_retrieval.facts import module_facts
+from cpython_retrieval.perturbations import PERTURBATION_KINDS, perturbed_row_count
+from cpython_retrieval.question_types import NOT_PRESENT
+
+TIERS = ("T25", "T50")
+
+
+def split_files(context: str) -> dict[str, str]:
+    matches = list(HEADER_PATTERN.finditer(context))
+    files = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(context)
+        files[m.group(1)] = context[m.end() + 1 : end][:-1]  # after the header's newline; drop the blank line
+    return files
+
+
+def _contexts(built) -> dict[tuple[str, str], dict]:
+    return {(c["tier"], c["variant"]): c for c in built.contexts}
+
+
+def _perturbed(built, tier):
+    return [r for r in built.rows[tier] if r["perturbed"]]
+
+
+def test_share_gives_the_row_counts(built_perturbed):
+    assert perturbed_row_count(100, 0.2) == 25 and perturbed_row_count(100, 0) == 0
+    for tier in TIERS:
+        assert len(_perturbed(built_perturbed, tier)) == 25
+        assert len(built_perturbed.rows[tier]) == 125
+
+
+def test_every_kind_in_every_tier(built_perturbed):
+    for tier in TIERS:
+        kinds = Counter(r["perturbation_kind"] for r in _perturbed(built_perturbed, tier))
+        assert set(kinds) == set(PERTURBATION_KINDS), (tier, kinds)
+
+
+def test_each_tier_has_two_contexts_and_perturbed_ones_are_prefix_aligned(built_perturbed):
+    contexts = _contexts(built_perturbed)
+    for tier in TIERS:
+        ids = {r["context_id"] for r in built_perturbed.rows[tier]}
+        assert ids == {contexts[(tier, "original")]["context_id"], contexts[(tier, "perturbed")]["context_id"]}
+        assert {r["context_id"] for r in _perturbed(built_perturbed, tier)} == {contexts[(tier, "perturbed")]["context_id"]}
+        assert contexts[(tier, "perturbed")]["files"] == contexts[(tier, "original")]["files"]  # same file order
+    assert contexts[("T50", "perturbed")]["text"].startswith(contexts[("T25", "perturbed")]["text"])
+
+
+def test_perturbed_context_does_not_depend_on_the_tiers_built(built_perturbed):
+    alone = build_dataset(tiers=["T25"], per_tier=10)
+    assert _contexts(alone)[("T25", "perturbed")]["text"] == _contexts(built_perturbed)[("T25", "perturbed")]["text"]
+
+
+def test_perturbed_answers_come_from_a_fresh_extraction_of_the_perturbed_context(built_perturbed):
+    texts = {c["context_id"]: c["text"] for c in built_perturbed.contexts}
+    for tier in TIERS:
+        for row in _perturbed(built_perturbed, tier):
+            files = split_files(texts[row["context_id"]])
+            path = row["source_file"]
+            facts = module_facts(parse_module(files[path], path), files[path], path)
+            answers = {(f.question_type, f.symbol): f.answer for f in facts}
+            assert answers[(row["question_type"], row["symbol"])] == row["answer"], row["id"]
+            assert row["original_answer"] != row["answer"], row["id"]
+            assert row["perturbed_symbol"] == row["symbol"]
+
+
+def test_the_perturbed_fact_is_stated_once_in_its_context(built_perturbed):
+    texts = {c["context_id"]: c["text"] for c in built_perturbed.contexts}
+    for tier in TIERS:
+        for row in _perturbed(built_perturbed, tier):
+            context = texts[row["context_id"]]
+            files = split_files(context)
+            defs = {p: parse_module(t, p).definitions for p, t in files.items()}
+            qtype, symbol = row["question_type"], row["symbol"]
+            if qtype == "class_location":
+                assert sum(d.name == symbol for ds in defs.values() for d in ds) == 1, row["id"]
+            elif qtype == "method_owner":
+                assert row["source_file"] in row["question"]
+            elif qtype != "module_function_count":
+                named = re.search(r"defined in `([^`]+)`", row["question"])
+                scope = [named.group(1)] if named else list(files)
+                assert sum(d.qualname == symbol for p in scope for d in defs[p]) == 1, row["id"]
+            start, end = row["answer_char_start"], row["answer_char_end"]
+            segment = context[start:end]
+            if qtype in ("return_annotation", "docstring_first_line"):
+                assert segment == row["answer"]
+                assert context.count(row["answer"]) >= 1
+            if qtype == "docstring_first_line":
+                assert context.count(row["answer"]) == 1  # a fresh sentence, written once
+            if row["perturbed_symbol"] != row["original_symbol"]:  # a rename: the new name is used in one file only
+                holders = [p for p, t in files.items() if re.search(rf"\b{re.escape(symbol.split('.')[0])}\b", t)]
+                assert holders == [row["source_file"]], row["id"]
+
+
+def test_original_answers_are_what_the_real_stdlib_says(built_perturbed, corpus, vocab):
+    by_path = {f.display_path: f for f in corpus.files}
+    for tier in TIERS:
+        for row in _perturbed(built_perturbed, tier):
+            path = row["source_file"]
+            source = by_path[path]
+            facts = {(f.question_type, f.symbol): f.answer
+                     for f in module_facts(parse_module(source.text, path), source.text, path)}
+            if row["perturbation_kind"] == "rename" and row["question_type"] == "class_location":
+                assert row["original_answer"] == NOT_PRESENT
+                assert vocab.is_fresh(row["perturbed_symbol"])  # occurs nowhere in the real stdlib
+            else:
+                assert facts[(row["question_type"], row["original_symbol"])] == row["original_answer"], row["id"]
+
+
+def test_ids_pairs_and_pairing_rate(built_perturbed):
+    paired = total = 0
+    for tier in TIERS:
+        rows = built_perturbed.rows[tier]
+        by_id = {r["id"]: r for r in rows}
+        assert len(by_id) == len(rows)
+        for row in _perturbed(built_perturbed, tier):
+            total += 1
+            assert row["id"].endswith("-perturbed") and row["id"].startswith(f"{tier}-{row['question_type']}-")
+            if row["pair_id"] is None:
+                continue
+            paired += 1
+            partner = by_id[row["pair_id"]]
+            assert not partner["perturbed"] and partner["question_type"] == row["question_type"]
+            assert partner["symbol"] == row["original_symbol"] and partner["source_file"] == row["source_file"]
+            assert row["id"] == partner["id"] + "-perturbed"  # same fact, same id stem
+            if row["original_answer"] != NOT_PRESENT:
+                assert partner["answer"] == row["original_answer"]
+    assert paired / total >= 0.5, (paired, total)
+
+
+def test_perturbed_rows_are_spread_over_depth(built_perturbed):
+    for tier in TIERS:
+        deciles = {min(9, int(r["depth"] * 10)) for r in _perturbed(built_perturbed, tier)}
+        assert len(deciles) >= 5, (tier, deciles)
+
+
+def test_manifest_and_card_describe_perturbations(built_perturbed, tmp_path):
+    from cpython_retrieval.dataset import write_dataset
+
+    manifest = built_perturbed.manifest
+    assert manifest["options"]["perturbed_share"] == 0.2
+    for tier in TIERS:
+        stats = manifest["tiers"][tier]["perturbation"]
+        assert stats["rows"] == 25 and set(stats["kinds"]) == set(PERTURBATION_KINDS)
+        assert stats["context_id"] == _contexts(built_perturbed)[(tier, "perturbed")]["context_id"]
+    assert manifest["perturbations"] and all(p["kind"] in PERTURBATION_KINDS for p in manifest["perturbations"])
+    write_dataset(built_perturbed, tmp_path)
+    card = (tmp_path / "README.md").read_text()
+    assert "## Perturbation rows" in card and "original_answer" in card
+    assert json.loads((tmp_path / "manifest.json").read_text())["tiers"]["T25"]["perturbation"]["rows"] == 25
+
+
+def test_share_zero_disables_and_leaves_ordinary_rows_alone(built_perturbed):
+    plain = build_dataset(tiers=["T25"], perturbed_share=0)
+    assert not any(r["perturbed"] for r in plain.rows["T25"])
+    assert [c["variant"] for c in plain.contexts] == ["original"]
+    ordinary = [r for r in built_perturbed.rows["T25"] if not r["perturbed"]]
+    assert ordinary == plain.rows["T25"]
+    with pytest.raises(Exception):
+        build_dataset(tiers=["T25"], perturbed_share=1.0)
+
+
+def test_cli_accepts_perturbed_share():
+    from cpython_retrieval.cli import build_parser
+
+    args = build_parser().parse_args(["build", "--out", "x", "--perturbed-share", "0.1"])
+    assert args.perturbed_share == 0.1
+
+
+def test_prefix_reuse_grouped_design_needs_about_two_contexts(built_perturbed):
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "prefix_reuse.py"
+    spec = importlib.util.spec_from_file_location("prefix_reuse", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.report(built_perturbed.rows, {c["context_id"]: c["text"] for c in built_perturbed.contexts})
+    for tier in TIERS:
+        r = result[tier]
+        assert r["distinct_contexts"] == 2
+        assert r["grouped_contexts_worth"] <= 2.3, r
+        assert r["per_row_prefill"] > 4 * r["grouped_prefill"], r
+        assert r["grouped_ratio"] < r["per_row_ratio"]
