@@ -1,0 +1,119 @@
+"""Inspect model APIs shipped with the package: `cpython_retrieval/oracle` and `cpython_retrieval/memorizer`.
+
+`--model cpython_retrieval/oracle` finds this one `@modelapi` by its unqualified name
+`cpython_retrieval` and passes `oracle` (or `memorizer`) as the model name, so both reference
+models are one API that dispatches on the name:
+
+- `oracle`: reads the files in the prompt with the project's fact extractor (`oracle.oracle_answer`);
+  must score 1.0 on every tier, ordinary and perturbed.
+- `memorizer`: answers from the real stdlib of the pin and ignores the files (`memorizer.Memorizer`);
+  about 1.0 on ordinary rows (except `absent_symbol`), about 0 on perturbed rows.
+
+Model args (`-M`): `pin` (memorizer: CPython version whose `Lib/` it recalls; default: the sample's
+`cpython_version`, else the default pin), `source` (memorizer: a `Lib/` folder to recall from),
+`delay` (seconds to sleep per call, to exercise timing), and two test hooks: `fail_marker` (a path:
+while that file exists, about every other sample fails with an error, to simulate an interrupted run)
+and `call_log` (a path: one JSON line per call, to count calls).
+
+Neither model streams, so their calls record `ttft: null` (`ttft_source: "unavailable"`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+from inspect_ai.model import (ChatMessage, GenerateConfig, ModelOutput, ModelUsage, modelapi)
+from inspect_ai.model._model import ModelAPI
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from ..oracle import oracle_answer, split_prompt
+from ..tokens import get_counter
+
+REFERENCE_MODELS = ("oracle", "memorizer")
+_LOG_LOCK = threading.Lock()
+
+
+def messages_text(messages: list[ChatMessage]) -> str:
+    """The prompt as one string: every message's text parts joined by blank lines (as the HTTP oracle does)."""
+    parts: list[str] = []
+    for message in messages:
+        content = message.content
+        if isinstance(content, str):
+            parts.append(content)
+        else:
+            parts.extend(getattr(c, "text", "") for c in content if getattr(c, "type", None) == "text")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _sample() -> tuple[str | None, dict[str, Any]]:
+    """(sample id, metadata) of the running sample, when there is one (Inspect's internal `sample_state`)."""
+    try:
+        from inspect_ai.solver._task_state import sample_state
+
+        state = sample_state()
+    except Exception:  # noqa: BLE001 - internal API; fall back to the prompt/default pin
+        return None, {}
+    if state is None:
+        return None, {}
+    return (None if state.sample_id is None else str(state.sample_id)), dict(state.metadata or {})
+
+
+@modelapi(name="cpython_retrieval")
+class ReferenceModelAPI(ModelAPI):
+    """The package's reference models: `oracle` (reads the context) and `memorizer` (recalls the stdlib)."""
+
+    def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
+                 config: GenerateConfig = GenerateConfig(), pin: str | None = None, source: str | None = None,
+                 delay: float = 0.0, fail_marker: str | None = None, call_log: str | None = None,
+                 **model_args: Any) -> None:
+        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[], config=config)
+        if model_name not in REFERENCE_MODELS:
+            raise ValueError(f"unknown reference model cpython_retrieval/{model_name}; choose one of: "
+                             + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS))
+        self.pin = None if pin in (None, "", "auto") else str(pin)
+        self.source = source
+        self.delay = float(delay)
+        self.fail_marker = fail_marker
+        self.call_log = call_log
+
+    def max_connections(self) -> int:
+        return 8
+
+    def connection_key(self) -> str:
+        return f"cpython_retrieval/{self.model_name}"
+
+    async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
+                       config: GenerateConfig) -> ModelOutput:
+        start = time.perf_counter()
+        text = messages_text(input)
+        _, question = split_prompt(text)
+        sample_id, metadata = _sample()
+        if self.call_log:
+            with _LOG_LOCK, open(self.call_log, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"model": self.model_name, "sample_id": sample_id, "question": question}) + "\n")
+        if self.fail_marker and Path(self.fail_marker).exists():
+            if int(hashlib.sha256((sample_id or question).encode()).hexdigest(), 16) % 2 == 0:
+                raise RuntimeError(f"simulated failure (remove {self.fail_marker} to let this question through)")
+        if self.model_name == "oracle":
+            answer = await anyio.to_thread.run_sync(oracle_answer, text)
+        else:
+            from ..memorizer import memorizer_answer
+
+            version = self.pin or metadata.get("cpython_version")
+            answer = await anyio.to_thread.run_sync(lambda: memorizer_answer(text, version=version, source=self.source))
+        if self.delay:
+            await anyio.sleep(self.delay)
+        counter = get_counter("o200k_base")
+        input_tokens = counter.count(text)
+        output_tokens = max(1, counter.count(answer))
+        output = ModelOutput.from_content(model=f"cpython_retrieval/{self.model_name}", content=answer)
+        output.usage = ModelUsage(input_tokens=input_tokens, output_tokens=output_tokens,
+                                  total_tokens=input_tokens + output_tokens)
+        output.time = time.perf_counter() - start
+        return output

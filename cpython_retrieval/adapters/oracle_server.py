@@ -1,0 +1,304 @@
+"""A small OpenAI-compatible HTTP server that answers with the oracle: a stand-in for vLLM/SGLang in tests.
+
+It serves, on 127.0.0.1 only:
+
+- `POST /v1/chat/completions`, streamed (server-sent events, a final usage chunk when
+  `stream_options.include_usage` is set) or not;
+- `POST /v1/completions` (streamed or not);
+- `GET /v1/models`.
+
+Answers come from `cpython_retrieval.oracle.oracle_answer` applied to the prompt (chat messages'
+text joined by blank lines). `usage` reports `prompt_tokens` (o200k_base count of that text),
+`completion_tokens` and `prompt_tokens_details.cached_tokens`, simulating an automatic prefix cache
+as vLLM reports it: the tokens of the longest prefix this prompt shares with any earlier prompt,
+rounded down to whole blocks (16 tokens) and never the whole prompt (the last token is always
+computed). The first token waits `first_token_delay` seconds plus `prefill_per_token` seconds per
+uncached prompt token, so time to first token is measurable and warm calls are faster than cold.
+With `max_context_tokens`, longer prompts get HTTP 400 with vLLM's context-length error.
+
+Standard library only (`http.server`); not a production server.
+
+    python -m cpython_retrieval.adapters.oracle_server --port 8765
+    export LOCAL_BASE_URL=http://127.0.0.1:8765/v1 LOCAL_API_KEY=unused
+    inspect eval cpython_retrieval/T25 --model openai-api/local/oracle
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ..oracle import oracle_answer
+from ..tokens import get_counter
+
+__all__ = ["OracleServer", "start_oracle_server", "stop_oracle_server", "prompt_text", "main"]
+
+BLOCK_TOKENS = 16
+_MAX_REMEMBERED = 64
+
+
+@dataclass
+class _PrefixCache:
+    """Remembered prompts; the cached part of a new prompt is its longest common prefix with any of them."""
+
+    block: int = BLOCK_TOKENS
+    prompts: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def lookup_and_add(self, text: str, prompt_tokens: int, count) -> int:
+        with self.lock:
+            best = 0
+            for seen in self.prompts:
+                best = max(best, _common_prefix_len(seen, text))
+            if text in self.prompts:
+                self.prompts.remove(text)
+            self.prompts.append(text)
+            del self.prompts[:-_MAX_REMEMBERED]
+        if best == 0:
+            return 0
+        tokens = count(text[:best])
+        tokens = min(tokens, prompt_tokens - 1)
+        return max(0, tokens // self.block * self.block)
+
+
+def _common_prefix_len(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # binary search on slices: fast for long shared prefixes
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def prompt_text(body: dict[str, Any]) -> str:
+    """The prompt as one string: chat messages' text joined by blank lines, or a completion prompt."""
+    if "messages" in body:
+        parts = []
+        for message in body.get("messages") or []:
+            content = message.get("content")
+            if isinstance(content, str):
+                parts.append(content)
+            elif isinstance(content, list):
+                parts.extend(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in (None, "text"))
+        return "\n\n".join(p for p in parts if p)
+    prompt = body.get("prompt", "")
+    if isinstance(prompt, list):
+        prompt = "".join(p for p in prompt if isinstance(p, str))
+    return str(prompt)
+
+
+class OracleServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, *, first_token_delay: float = 0.05, prefill_per_token: float = 0.0,
+                 max_context_tokens: int | None = None, models=("oracle",), chunk_chars: int = 4) -> None:
+        super().__init__(address, _Handler)
+        self.first_token_delay = first_token_delay
+        self.prefill_per_token = prefill_per_token
+        self.max_context_tokens = max_context_tokens
+        self.models = list(models)
+        self.chunk_chars = chunk_chars
+        self.cache = _PrefixCache()
+        self.counter = get_counter("o200k_base")
+        #: One dict per answered request (path, model, stream, prompt_tokens, cached_tokens, answer, status).
+        self.requests: list[dict[str, Any]] = []
+        self._thread: threading.Thread | None = None
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # a client that hung up: nothing to report
+        super().handle_error(request, client_address)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def stop(self) -> None:
+        stop_oracle_server(self)
+
+
+def start_oracle_server(port: int = 0, *, first_token_delay: float = 0.05, prefill_per_token: float = 0.0,
+                        max_context_tokens: int | None = None, host: str = "127.0.0.1",
+                        models=("oracle",)) -> tuple[OracleServer, str]:
+    """Start the server in a daemon thread; returns (server, base_url ending in /v1). Port 0 picks a free one."""
+    server = OracleServer((host, port), first_token_delay=first_token_delay, prefill_per_token=prefill_per_token,
+                          max_context_tokens=max_context_tokens, models=models)
+    thread = threading.Thread(target=server.serve_forever, name="oracle-server", daemon=True)
+    thread.start()
+    server._thread = thread
+    return server, server.base_url
+
+
+def stop_oracle_server(server: OracleServer) -> None:
+    server.shutdown()
+    server.server_close()
+    if server._thread is not None:
+        server._thread.join(timeout=5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: OracleServer
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet by default
+        if os.environ.get("ORACLE_SERVER_VERBOSE"):
+            super().log_message(format, *args)
+
+    # -- plumbing --
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _event(self, payload: dict[str, Any] | str) -> None:
+        text = payload if isinstance(payload, str) else json.dumps(payload)
+        self._chunk(f"data: {text}\n\n".encode())
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.rstrip("/") in ("/v1/models", "/models"):
+            self._json(200, {"object": "list", "data": [
+                {"id": m, "object": "model", "created": 0, "owned_by": "cpython-retrieval"} for m in self.server.models]})
+        elif self.path.rstrip("/") in ("/health", "/v1/health"):
+            self._json(200, {"status": "ok"})
+        else:
+            self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError:
+            self._json(400, {"error": {"message": "invalid JSON body", "type": "invalid_request_error"}})
+            return
+        route = self.path.rstrip("/")
+        if route in ("/v1/chat/completions", "/chat/completions"):
+            self._complete(body, chat=True)
+        elif route in ("/v1/completions", "/completions"):
+            self._complete(body, chat=False)
+        else:
+            self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+
+    # -- the answer --
+    def _complete(self, body: dict[str, Any], *, chat: bool) -> None:
+        server = self.server
+        model = body.get("model") or server.models[0]
+        text = prompt_text(body)
+        prompt_tokens = server.counter.count(text)
+        record: dict[str, Any] = {"path": self.path, "model": model, "stream": bool(body.get("stream")),
+                                  "prompt_chars": len(text), "prompt_tokens": prompt_tokens,
+                                  "max_tokens": body.get("max_tokens", body.get("max_completion_tokens"))}
+        if server.max_context_tokens is not None and prompt_tokens > server.max_context_tokens:
+            record["status"] = 400
+            server.requests.append(record)
+            self._json(400, {"error": {
+                "message": (f"This model's maximum context length is {server.max_context_tokens} tokens. However, you "
+                            f"requested {prompt_tokens} tokens in the messages. Please reduce the length of the messages."),
+                "type": "BadRequestError", "param": None, "code": 400}})
+            return
+        cached = server.cache.lookup_and_add(text, prompt_tokens, server.counter.count)
+        answer = oracle_answer(text)
+        completion_tokens = max(1, server.counter.count(answer))
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                 "total_tokens": prompt_tokens + completion_tokens,
+                 "prompt_tokens_details": {"cached_tokens": cached}}
+        record.update(status=200, cached_tokens=cached, answer=answer)
+        server.requests.append(record)
+        delay = server.first_token_delay + server.prefill_per_token * (prompt_tokens - cached)
+        created = int(time.time())
+        rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24]
+        if not body.get("stream"):
+            time.sleep(delay)
+            if chat:
+                choice = {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop",
+                          "logprobs": None}
+            else:
+                choice = {"index": 0, "text": answer, "finish_reason": "stop", "logprobs": None}
+            self._json(200, {"id": rid, "object": "chat.completion" if chat else "text_completion", "created": created,
+                             "model": model, "choices": [choice], "usage": usage})
+            return
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        base = {"id": rid, "object": "chat.completion.chunk" if chat else "text_completion", "created": created, "model": model}
+
+        def piece(content: str | None, finish: str | None, role: bool = False) -> dict[str, Any]:
+            if chat:
+                delta: dict[str, Any] = {"role": "assistant"} if role else {}
+                if content is not None:
+                    delta["content"] = content
+                return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
+            return {**base, "choices": [{"index": 0, "text": content or "", "finish_reason": finish, "logprobs": None}]}
+
+        try:
+            if chat:
+                self._event(piece("", None, role=True))  # the role chunk comes at once, as vLLM sends it
+            time.sleep(delay)
+            step = max(1, server.chunk_chars)
+            for i in range(0, len(answer), step):
+                self._event(piece(answer[i:i + step], None))
+            self._event(piece(None if chat else "", "stop"))
+            if include_usage:
+                self._event({**base, "choices": [], "usage": usage})
+            self._event("[DONE]")
+            self._chunk(b"")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cpython_retrieval.adapters.oracle_server",
+                                     description="OpenAI-compatible server answering with the cpython-retrieval oracle")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--first-token-delay", type=float, default=0.05, help="seconds before the first token")
+    parser.add_argument("--prefill-per-token", type=float, default=0.0, help="extra seconds per uncached prompt token")
+    parser.add_argument("--max-context-tokens", type=int, default=None, help="HTTP 400 for longer prompts")
+    parser.add_argument("--model", action="append", dest="models", help="model id(s) listed by /v1/models (default: oracle)")
+    args = parser.parse_args(argv)
+    server = OracleServer((args.host, args.port), first_token_delay=args.first_token_delay,
+                          prefill_per_token=args.prefill_per_token, max_context_tokens=args.max_context_tokens,
+                          models=args.models or ["oracle"])
+    print(f"oracle server listening on {server.base_url}", flush=True)
+
+    def _terminate(signum, frame):  # SIGTERM ends the server like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,231 @@
+"""The reference reader: answers a question from the files shown in its prompt, with the project's fact extractor.
+
+Framework-free, so every adapter can use it (Inspect's `cpython_retrieval/oracle` model, the
+OpenAI-compatible test server, lm-eval). It proves that every question is answerable from the
+context alone: it must score 100% on every tier, ordinary and perturbed rows alike.
+
+How it answers:
+
+1. find the `<files>` block of the prompt (the text `prompt.render_prompt` produces, or the chat
+   messages concatenated) and the question after the last `Question: `;
+2. split the block into files at the `# ===== File: Lib/x.py =====` headers and parse each file's
+   text with `definitions.parse_module` (read as text, never imported); parses are cached by the
+   sha256 of the context, so a tier's many questions share one parse;
+3. parse the question back from the templates of `questions.question_text` and look the answer up
+   in the facts `facts.module_facts` extracts (the same extractor that wrote the expected answers).
+
+`class_location` and `absent_symbol` questions are worded identically: the answer is the path of the
+one file that defines the class at top level, else `NOT PRESENT`. A prompt with no `<files>` block
+(the closed-book control) gets `NOT PRESENT`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from .contexts import HEADER_PATTERN
+from .definitions import ParsedModule, parse_module
+from .facts import Fact, module_facts
+from .prompt import CONTEXT_CLOSE, CONTEXT_OPEN
+from .question_types import NOT_PRESENT
+
+__all__ = ["ParsedQuestion", "FileIndex", "oracle_answer", "parse_question", "split_prompt", "split_context",
+           "context_index", "UNKNOWN"]
+
+#: What the oracle says when it cannot read a question (never happens on dataset rows).
+UNKNOWN = "UNKNOWN"
+
+_SYM = r"`(?P<symbol>[^`]+)`"
+_WHERE = r"(?: defined in `(?P<path>[^`]+)`)?"
+_KIND = r"(?P<kind>function|method|class)"
+_TEMPLATES: list[tuple[str, re.Pattern[str]]] = [
+    ("return_annotation", re.compile(rf"What is the return annotation of the {_KIND} {_SYM}{_WHERE}\?")),
+    ("decorators", re.compile(rf"Which decorators are applied to the {_KIND} {_SYM}{_WHERE}, from top to bottom\?")),
+    ("docstring_first_line", re.compile(rf"What is the first non-empty line of the docstring of the {_KIND} {_SYM}{_WHERE}\?")),
+    ("parameters", re.compile(rf"What are the parameter names of the {_KIND} {_SYM}{_WHERE}, in order\?")),
+    ("base_classes", re.compile(rf"What are the base classes of the class {_SYM}{_WHERE}, in order\?")),
+    ("class_location", re.compile(rf"Which file defines the class {_SYM}\?")),
+    ("method_owner", re.compile(r"In `(?P<path>[^`]+)`, which class defines the method `(?P<symbol>[^`]+)`\?")),
+    ("module_function_count", re.compile(r"How many functions are defined directly in the module body of `(?P<path>[^`]+)`")),
+]
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    """A question read back from its template. `class_location` also stands for `absent_symbol`."""
+
+    question_type: str
+    symbol: str
+    path: str | None = None
+    kind: str | None = None
+
+
+def parse_question(question: str) -> ParsedQuestion | None:
+    """Read a question (with or without its `Question: ` prefix and answer-format sentence) back into its parts."""
+    text = question.strip()
+    if "Question: " in text:
+        text = text.rsplit("Question: ", 1)[1]
+    for qtype, pattern in _TEMPLATES:
+        match = pattern.search(text)
+        if match:
+            groups = match.groupdict()
+            symbol = groups.get("symbol") or groups.get("path") or ""
+            return ParsedQuestion(qtype, symbol, groups.get("path"), groups.get("kind"))
+    return None
+
+
+def split_prompt(prompt: str) -> tuple[str | None, str]:
+    """(context text or None when the prompt has no `<files>` block, question text)."""
+    q_at = prompt.rfind("Question: ")
+    question = prompt[q_at + len("Question: "):].strip() if q_at >= 0 else prompt.strip()
+    head = prompt if q_at < 0 else prompt[:q_at]
+    start = head.find(CONTEXT_OPEN)
+    if start < 0:
+        return None, question
+    start += len(CONTEXT_OPEN)
+    end = head.rfind(CONTEXT_CLOSE)
+    if end < start:
+        return None, question
+    return head[start:end], question
+
+
+def split_context(context: str) -> list[tuple[str, str]]:
+    """(display path, file text) per file, in context order; each segment is header, text, blank line."""
+    headers = list(HEADER_PATTERN.finditer(context))
+    files = []
+    for i, match in enumerate(headers):
+        body_start = match.end() + 1  # the header's newline
+        body_end = headers[i + 1].start() if i + 1 < len(headers) else len(context)
+        body = context[body_start:body_end]
+        if body.endswith("\n\n"):
+            body = body[:-1]  # the blank line that separates segments
+        files.append((match.group(1), body))
+    return files
+
+
+@dataclass
+class FileIndex:
+    """Parsed files and their facts, keyed for lookup by question type and symbol."""
+
+    paths: list[str] = field(default_factory=list)
+    parsed: dict[str, ParsedModule] = field(default_factory=dict)
+    facts: dict[tuple[str, str], list[Fact]] = field(default_factory=dict)
+    top_classes: dict[str, list[str]] = field(default_factory=dict)  # class name -> paths defining it at top level
+    unparsable: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_files(cls, files: list[tuple[str, str]]) -> "FileIndex":
+        index = cls()
+        for path, text in files:
+            index.add(path, text)
+        return index
+
+    def add(self, path: str, text: str) -> None:
+        if path in self.parsed:
+            return
+        try:
+            parsed = parse_module(text, path)
+        except (SyntaxError, RecursionError, ValueError):
+            self.unparsable.append(path)
+            return
+        self.paths.append(path)
+        self.parsed[path] = parsed
+        for fact in module_facts(parsed, text, path):
+            self.facts.setdefault((fact.question_type, fact.symbol), []).append(fact)
+        for d in parsed.definitions:
+            if d.kind == "class" and d.owner_class is None and not d.in_function and d.qualname == d.name:
+                self.top_classes.setdefault(d.name, []).append(path)
+
+    def class_paths(self, name: str) -> list[str]:
+        return list(dict.fromkeys(self.top_classes.get(name, [])))
+
+    def answer(self, q: ParsedQuestion, *, prefer_paths=None) -> str:
+        """The answer the facts give; `prefer_paths` breaks ties between several files (the memorizer uses it)."""
+        if q.question_type == "class_location":
+            found = self.class_paths(q.symbol)
+            if len(found) > 1 and prefer_paths is not None:
+                preferred = [p for p in found if p in prefer_paths]
+                found = preferred or found
+            return found[0] if len(found) == 1 else NOT_PRESENT
+        if q.question_type == "module_function_count":
+            parsed = self.parsed.get(q.path or q.symbol)
+            return str(parsed.module_function_count) if parsed is not None else UNKNOWN
+        facts = self.facts.get((q.question_type, q.symbol), [])
+        if q.path is not None:
+            facts = [f for f in facts if f.path == q.path]
+        if len(facts) > 1 and prefer_paths is not None:
+            facts = [f for f in facts if f.path in prefer_paths] or facts
+        if len(facts) >= 1 and len({f.answer for f in facts}) == 1:
+            return facts[0].answer
+        return self._fallback(q, prefer_paths)
+
+    def _fallback(self, q: ParsedQuestion, prefer_paths) -> str:
+        """Straight from the definitions, for targets the fact extractor would not offer as a question."""
+        paths = [q.path] if q.path is not None else list(self.parsed)
+        if prefer_paths is not None and q.path is None:
+            paths = [p for p in paths if p in prefer_paths] or paths
+        if q.question_type == "method_owner":
+            owners = [d.owner_class for p in paths if p in self.parsed for d in self.parsed[p].definitions
+                      if d.kind == "function" and d.name == q.symbol and d.owner_class and not d.in_function]
+            return owners[0] if len(set(owners)) == 1 else UNKNOWN
+        defs = [d for p in paths if p in self.parsed for d in self.parsed[p].definitions
+                if d.qualname == q.symbol and not d.in_function]
+        if len(defs) != 1:
+            return UNKNOWN
+        d = defs[0]
+        if q.question_type == "return_annotation":
+            return d.returns.text if d.returns is not None else "None"
+        if q.question_type == "decorators":
+            return "\n".join(f"@{item.text}" for item in d.decorators) if d.decorators else "none"
+        if q.question_type == "docstring_first_line":
+            from .facts import first_docstring_line
+
+            return first_docstring_line(d.docstring) or UNKNOWN
+        if q.question_type == "parameters":
+            return ", ".join(d.params)
+        if q.question_type == "base_classes":
+            return ", ".join(item.text for item in (*d.bases, *d.keywords)) or "object"
+        return UNKNOWN
+
+
+class _LRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, FileIndex] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, make) -> FileIndex:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()  # parse outside the lock; a duplicate parse on a race is harmless
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_CACHE = _LRU(8)
+
+
+def context_index(context: str) -> FileIndex:
+    """The parsed context, cached by the sha256 of its text (one parse per context, many questions)."""
+    key = hashlib.sha256(context.encode("utf-8")).hexdigest()
+    return _CACHE.get(key, lambda: FileIndex.from_files(split_context(context)))
+
+
+def oracle_answer(prompt: str) -> str:
+    """Answer a rendered prompt (`render_prompt` output, or the chat messages concatenated) from its files."""
+    context, question = split_prompt(prompt)
+    if context is None:
+        return NOT_PRESENT  # closed book: nothing to read
+    parsed = parse_question(question)
+    if parsed is None:
+        return UNKNOWN
+    return context_index(context).answer(parsed)

@@ -1,0 +1,155 @@
+"""The Inspect tasks `cpython_retrieval/T25` ... `cpython_retrieval/T1000`: one per context tier.
+
+    inspect eval cpython_retrieval/T25 --model cpython_retrieval/oracle
+    inspect eval cpython_retrieval/T50 --model openai/gpt-4.1 -T trials=3 -T perturbed=exclude
+
+Dataset resolution (`resolve.resolve_dataset`): an explicit `dataset` (local folder, or Hub repo
+id with a pinned `revision`) wins; otherwise the published dataset if one is configured and
+reachable or cached; otherwise, offline with nothing cached, a build from the running
+interpreter's own `Lib/`, cached in the user cache dir (the pin used is logged and recorded in the
+task's metadata).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Literal
+
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset, Sample
+
+from ..contexts import DEFAULT_TIERS
+from ..dataset import load_contexts, load_rows, read_manifest
+from ..errors import RetrievalError
+from ..prompt import prompt_parts
+from ..question_types import QUESTION_TYPES
+from ..resolve import resolve_dataset
+from .scorers import ast_semantic_match, factuality_judge, substring_match
+from .solver import cold_warm_trials, remember_contexts
+
+logger = logging.getLogger(__name__)
+
+PERTURBED_MODES = ("include", "only", "exclude")
+#: Row fields not copied into sample metadata (large or redundant).
+_SKIP_FIELDS = frozenset({"context"})
+
+
+def _question_types(value: str | list[str] | tuple[str, ...] | None) -> list[str] | None:
+    if value is None or value == "" or value == []:
+        return None
+    items = [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if str(v).strip()]
+    unknown = sorted(set(items) - set(QUESTION_TYPES))
+    if unknown:
+        raise RetrievalError(f"unknown question type(s) {', '.join(unknown)}; choose from {', '.join(QUESTION_TYPES)}")
+    return items
+
+
+def _samples(rows: list[dict[str, Any]], *, no_context: bool) -> list[Sample]:
+    samples = []
+    for row in rows:
+        metadata = {k: v for k, v in row.items() if k not in _SKIP_FIELDS}
+        metadata["no_context"] = no_context
+        question_block = prompt_parts(row["question"], None, no_context=True).question_block
+        samples.append(Sample(id=row["id"], input=question_block, target=row["answer"], metadata=metadata))
+    return samples
+
+
+def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str = "auto",
+                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
+                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
+                   judge: str | None = None) -> Task:
+    """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
+    if perturbed not in PERTURBED_MODES:
+        raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
+    trials = int(trials)
+    if trials < 1:
+        raise RetrievalError(f"trials must be at least 1 (got {trials})")
+    types = _question_types(question_types)
+    resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source)
+    manifest = read_manifest(resolved.path)
+    if tier not in manifest.get("tiers", {}):
+        raise RetrievalError(f"dataset {resolved.description} has no tier {tier} (have: {', '.join(manifest.get('tiers', {}))})")
+    pin_info = manifest.get("pin", {})
+    logger.info("cpython_retrieval/%s: %s (CPython %s)", tier, resolved.description, pin_info.get("version"))
+
+    rows = load_rows(resolved.path, tier)
+    if perturbed == "exclude":
+        rows = [r for r in rows if not r.get("perturbed")]
+    elif perturbed == "only":
+        rows = [r for r in rows if r.get("perturbed")]
+    if types is not None:
+        rows = [r for r in rows if r["question_type"] in types]
+    if not rows:
+        raise RetrievalError(f"no rows left in {tier} with perturbed={perturbed} and question_types={types}")
+    contexts = {} if no_context else load_contexts(resolved.path, {r["context_id"] for r in rows})
+    missing = {r["context_id"] for r in rows} - set(contexts) if not no_context else set()
+    if missing:
+        raise RetrievalError(f"dataset {resolved.description} lacks context(s) {', '.join(sorted(missing))}")
+
+    remember_contexts(str(resolved.path), contexts)
+
+    scorers = [ast_semantic_match(), substring_match()]
+    if judge:
+        scorers.append(factuality_judge(judge))
+    return Task(
+        dataset=MemoryDataset(_samples(rows, no_context=no_context), name=f"cpython-retrieval-{tier}",
+                              location=str(resolved.path)),
+        solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context),
+        scorer=scorers,
+        metadata={
+            "tier": tier,
+            "dataset_origin": resolved.origin,
+            "dataset": resolved.description,
+            "dataset_path": str(resolved.path),
+            "cpython_version": pin_info.get("version"),
+            "cpython_tag": pin_info.get("tag"),
+            "generator_version": manifest.get("generator_version"),
+            "perturbed": perturbed,
+            "no_context": no_context,
+            "question_types": types,
+            "trials": trials,
+            "judge": judge,
+        },
+    )
+
+
+_DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` files.
+
+    Args:
+        dataset: A local dataset folder, or a Hugging Face dataset repo id (needs `revision`).
+            Default: the published dataset if reachable or cached, else a build from the running
+            interpreter's `Lib/`, cached in the user cache dir.
+        revision: The pinned Hub revision (tag or commit) of a Hub `dataset`.
+        pin: CPython version to build from when no dataset is given (`auto`: the running
+            interpreter's version when a manifest ships for it, else the newest pin).
+        source: A CPython checkout or `Lib/` folder to build from when no dataset is given.
+        perturbed: Perturbation rows: `include` (default), `only`, or `exclude`.
+        no_context: Closed-book control: ask the questions without any files.
+        question_types: Only these question types (comma-separated or a list).
+        trials: Calls per sample: one cold (scored) and `trials - 1` warm ones (default 3).
+        judge: A grader model for the FactualityJudge scorer, e.g. `openai/gpt-4.1-mini` (off by default).
+    """
+
+
+def _make(tier: str) -> Callable[..., Task]:
+    def tier_task(dataset: str | None = None, revision: str | None = None, pin: str = "auto",
+                  source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
+                  no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
+                  judge: str | None = None) -> Task:
+        return retrieval_task(tier, dataset=dataset, revision=revision, pin=pin, source=source, perturbed=perturbed,
+                              no_context=no_context, question_types=question_types, trials=trials, judge=judge)
+
+    tier_task.__name__ = tier_task.__qualname__ = tier
+    tier_task.__doc__ = _DOC.format(tier=tier, k=tier[1:])
+    return task(name=tier)(tier_task)
+
+
+T25 = _make("T25")
+T50 = _make("T50")
+T100 = _make("T100")
+T200 = _make("T200")
+T500 = _make("T500")
+T1000 = _make("T1000")
+
+TASKS = {"T25": T25, "T50": T50, "T100": T100, "T200": T200, "T500": T500, "T1000": T1000}
+assert tuple(TASKS) == DEFAULT_TIERS

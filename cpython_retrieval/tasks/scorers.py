@@ -1,0 +1,81 @@
+"""Inspect scorers of the retrieval tasks, thin wrappers over the framework-free `cpython_retrieval.scorers`.
+
+- `ast_semantic_match` (primary): `score_answer` on the cold call's answer; also records, for
+  perturbed rows, whether the answer matches the real stdlib's answer (`memorized_hit`), and copies
+  the per-call figures from the sample store so the metrics read them from `Score.metadata`.
+- `substring_match`: the lenient seed-study scorer.
+- `factuality_judge`: a grader model (`-T judge=<model>`) reads `render_judge_prompt` and its
+  verdict is parsed by `parse_judge_verdict`; an unreadable verdict is unscored, never a 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai.model import GenerateConfig, get_model
+from inspect_ai.scorer import Score, Target, accuracy, scorer
+from inspect_ai.solver import TaskState
+
+from ..scorers import parse_judge_verdict, render_judge_prompt, score_answer
+from ..scorers import substring_match as _substring_match
+from .metrics import (accuracy_by_depth, accuracy_by_question_type, accuracy_by_tier, accuracy_wilson, call_stats,
+                      judged_accuracy, perturbation_split)
+from .solver import CALLS_KEY
+
+#: Row fields the primary score carries, so metrics and reports need nothing else.
+_ROW_FIELDS = ("question_type", "tier", "depth", "perturbed", "perturbation_kind", "pair_id", "no_context", "difficulty")
+
+
+def _answer(state: TaskState) -> str:
+    return state.output.completion if state.output is not None else ""
+
+
+@scorer(metrics=[accuracy_wilson(), accuracy_by_question_type(), accuracy_by_tier(), accuracy_by_depth(),
+                 perturbation_split(), call_stats()])
+def ast_semantic_match():
+    """Primary scorer: the cold answer compared with the expected answer as Python syntax (AST) where it applies."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        md = state.metadata
+        answer = _answer(state)
+        expected = md.get("answer") if md.get("answer") is not None else target.text
+        result = score_answer(md["question_type"], expected, answer, question=md.get("question"))
+        memorized = None
+        if md.get("perturbed") and md.get("original_answer") is not None:
+            memorized = score_answer(md["question_type"], md["original_answer"], answer, question=md.get("question")).correct
+        calls = [{k: v for k, v in c.items() if k != "answer"} for c in (state.store.get(CALLS_KEY) or [])]
+        metadata: dict[str, Any] = {k: md.get(k) for k in _ROW_FIELDS}
+        metadata.update(extracted=result.extracted, memorized_hit=memorized, calls=calls)
+        return Score(value=result.value, answer=answer, explanation=result.reason, metadata=metadata)
+
+    return score
+
+
+@scorer(metrics=[accuracy()], name="substring_match")
+def substring_match():
+    """Lenient scorer: the normalised expected answer occurs in the normalised answer."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        md = state.metadata
+        answer = _answer(state)
+        result = _substring_match(md.get("answer") if md.get("answer") is not None else target.text, answer)
+        return Score(value=result.value, answer=answer, explanation=result.reason)
+
+    return score
+
+
+@scorer(metrics=[judged_accuracy()], name="factuality_judge")
+def factuality_judge(model: str):
+    """A grader model decides whether the answer states the expected answer; unreadable verdicts stay unscored."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        md = state.metadata
+        answer = _answer(state)
+        expected = md.get("answer") if md.get("answer") is not None else target.text
+        prompt = render_judge_prompt(md.get("question", ""), expected, answer, md["question_type"])
+        reply = await get_model(model).generate(prompt, config=GenerateConfig(temperature=0.0))
+        verdict = parse_judge_verdict(reply.completion)
+        return Score(value=1.0 if verdict.correct else 0.0, answer=answer, explanation=verdict.reason,
+                     metadata={"judge_correct": verdict.correct, "judge_model": model, "judge_reply": reply.completion})
+
+    return score

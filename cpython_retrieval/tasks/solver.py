@@ -1,0 +1,96 @@
+"""The trials solver: one cold call (scored) and `trials - 1` warm calls of the same prompt, each measured.
+
+The prompt is built here, not stored in the sample: `Sample.input` holds only the question, and the
+solver inserts the tier's context from a per-process table keyed by `context_id`. The context goes
+to the model but not into `state.messages`, so a log keeps one copy of the context per sample (in
+the model events' deduplicated message pool) instead of one per sample *and* per call.
+
+Message layout (one user message, three text blocks): the instructions, the context block
+(`<files>...</files>`, marked `cache_breakpoint` so Anthropic's `cache_control` lands at its end),
+then the question. Every row of a tier therefore shares one prefix for automatic prefix caching
+(vLLM, SGLang, OpenAI), and only the question differs.
+
+Per call (see `adapters.ttft.timed_generate`) the store key `cpython_retrieval_calls` holds a list of
+dicts: trial, cold, latency_s, ttft_s, ttft_source, api_time_s, input_tokens, uncached_input_tokens,
+output_tokens, cached_read_tokens, cached_write_tokens, cost_usd, retries, answer, stop_reason.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from inspect_ai.model import ChatMessage, ChatMessageUser, ContentText, get_model
+from inspect_ai.solver import Generate, TaskState, solver
+
+from ..adapters.ttft import timed_generate
+from ..dataset import load_contexts
+from ..prompt import PromptParts, prompt_parts
+
+CALLS_KEY = "cpython_retrieval_calls"
+
+#: dataset folder -> context_id -> text. Filled by the task (or lazily here), never logged: the solver's
+#: logged parameters are only the folder path, so the eval header holds no context either.
+_CONTEXTS: dict[str, dict[str, str]] = {}
+_LOCK = threading.Lock()
+
+
+def remember_contexts(dataset_path: str, contexts: dict[str, str]) -> None:
+    with _LOCK:
+        _CONTEXTS.setdefault(str(dataset_path), {}).update(contexts)
+
+
+def context_text(dataset_path: str, context_id: str) -> str:
+    """A context's text from the per-process table, loading it from the dataset folder on a miss."""
+    key = str(dataset_path)
+    with _LOCK:
+        known = _CONTEXTS.get(key, {})
+        if context_id in known:
+            return known[context_id]
+    loaded = load_contexts(key, {context_id})
+    if context_id not in loaded:
+        raise KeyError(f"context {context_id} is not in the dataset at {key}")
+    remember_contexts(key, loaded)
+    return loaded[context_id]
+
+
+def build_messages(parts: PromptParts) -> list[ChatMessage]:
+    """Instructions, the context in its own (cache-marked) block, the question last."""
+    content = [ContentText(text=parts.instructions)]
+    if parts.context_block is not None:
+        content.append(ContentText(text=parts.context_block, cache_breakpoint=True))
+    content.append(ContentText(text=parts.question_block))
+    return [ChatMessageUser(content=content)]
+
+
+@solver
+def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = False):
+    """Call the model `trials` times on the sample's full prompt; the first (cold) call's answer is scored.
+
+    Args:
+        dataset_path: The dataset folder the samples' contexts come from (looked up by `context_id`).
+        trials: Calls per sample: one cold, `trials - 1` warm (at least 1).
+        no_context: Closed-book control: the prompt holds no files.
+    """
+    if trials < 1:
+        raise ValueError(f"trials must be at least 1 (got {trials})")
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        md = state.metadata
+        context = None if no_context else context_text(dataset_path, md["context_id"])
+        parts = prompt_parts(md["question"], context, cpython_version=md.get("cpython_version", ""), no_context=no_context)
+        messages = build_messages(parts)
+        model = get_model()
+        calls = []
+        cold = None
+        for trial in range(trials):
+            output, record = await timed_generate(model, messages, trial=trial)
+            calls.append(record)
+            state.store.set(CALLS_KEY, [dict(c) for c in calls])
+            if trial == 0:
+                cold = output
+        assert cold is not None
+        state.output = cold
+        state.messages.append(cold.message)
+        return state
+
+    return solve
