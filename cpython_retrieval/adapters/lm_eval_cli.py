@@ -1,0 +1,231 @@
+"""`cpython-retrieval lm-eval ...`: `lm_eval run ...` with the task folder, the guard and the tripwire.
+
+Everything after `lm-eval` goes to `lm_eval run` unchanged, plus:
+
+- `--include_path <the task folder>` (lm-eval has no task entry points);
+- `--tasks cpython_retrieval` when no `--tasks` is given;
+- the truncation tripwire on the `lm_eval` logger (the context-window guard itself runs inside the
+  tasks, so it also protects plain `lm_eval` runs);
+- after a run with `--log_samples --output_path`, a summary computed from the samples files
+  (per tier, per question type across tiers, per tier x type, ordinary vs perturbed, memorized
+  answers), printed and written next to lm-eval's results as `cpython_retrieval_summary_<time>.json`.
+
+`lm-eval ls ...` and `lm-eval validate ...` are passed through with the include path as well.
+
+Exit codes: lm-eval's own; 2 when the guard refuses the run or the tripwire catches a truncation
+(the message names the setting to change).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .lm_eval_guard import find_guard_error, install_tripwire, uninstall_tripwire
+
+SUMMARY_PREFIX = "cpython_retrieval_summary_"
+
+
+def include_path() -> str:
+    from ..lm_eval_tasks import include_path as _include_path
+
+    return _include_path()
+
+
+def _has_flag(args: Sequence[str], *names: str) -> bool:
+    return any(a in names or any(a.startswith(n + "=") for n in names) for a in args)
+
+
+def _flag_value(args: Sequence[str], *names: str) -> str | None:
+    for i, arg in enumerate(args):
+        for name in names:
+            if arg == name and i + 1 < len(args):
+                return args[i + 1]
+            if arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def build_argv(args: Sequence[str]) -> list[str]:
+    """The `lm_eval` argv the wrapper runs (without the program name). Raises ValueError on bad input."""
+    args = list(args)
+    command = "run"
+    if args and args[0] in ("run", "ls", "validate"):
+        command, args = args[0], args[1:]
+    if _has_flag(args, "-h", "--help"):
+        return [command, *args]
+    if _has_flag(args, "--include_path"):
+        raise ValueError("cpython-retrieval lm-eval supplies --include_path itself and lm-eval takes only one; "
+                         "run `lm_eval` directly, or from Python pass TaskManager(include_path=[...])")
+    if command == "ls":
+        return [command, *args, "--include_path", include_path()]
+    if command == "validate" and not _has_flag(args, "--tasks", "-t"):
+        args = ["--tasks", "cpython_retrieval", *args]
+    if command == "run" and not _has_flag(args, "--tasks", "-t") and not _has_flag(args, "--config", "-C"):
+        args = ["--tasks", "cpython_retrieval", *args]
+    return [command, *args, "--include_path", include_path()]
+
+
+def run_lm_eval(args: Sequence[str]) -> int:
+    """Run lm-eval in this process with the include path, the guard and the tripwire; returns the exit code."""
+    try:
+        argv = build_argv(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    level = os.environ.get("LMEVAL_LOG_LEVEL", "").upper()
+    if level in ("ERROR", "CRITICAL", "FATAL"):
+        print(f"note: LMEVAL_LOG_LEVEL={level} would hide lm-eval's truncation warnings from the tripwire; "
+              "using WARNING", file=sys.stderr)
+        os.environ["LMEVAL_LOG_LEVEL"] = "WARNING"
+    try:
+        from lm_eval.__main__ import cli_evaluate
+    except ImportError:
+        print("error: lm-eval is not installed: pip install 'cpython-retrieval[lm-eval]'", file=sys.stderr)
+        return 2
+    started = time.time()
+    handler = install_tripwire()
+    saved_argv = sys.argv
+    sys.argv = ["lm-eval", *argv]
+    try:
+        cli_evaluate()
+    except SystemExit as exc:
+        code = exc.code
+        if code not in (None, 0):
+            return code if isinstance(code, int) else 1
+    except BaseException as exc:  # noqa: BLE001 - the guard's errors become one clear line
+        guard = find_guard_error(exc)
+        if guard is None:
+            raise
+        print(f"error: {guard}", file=sys.stderr)
+        return 2
+    finally:
+        sys.argv = saved_argv
+        uninstall_tripwire(handler)
+    if argv[0] == "run":
+        _report(argv, started)
+    return 0
+
+
+# -- the summary from --log_samples -------------------------------------------------------------
+
+def _report(argv: Sequence[str], started: float) -> None:
+    output = _flag_value(argv, "--output_path", "-o")
+    if not output or not _has_flag(argv, "--log_samples", "-s"):
+        return
+    root = Path(output)
+    root = root.parent if root.suffix == ".json" else root
+    results = sorted((p for p in root.rglob("results_*.json") if p.stat().st_mtime >= started - 1),
+                     key=lambda p: p.stat().st_mtime)
+    if not results:
+        return
+    latest = results[-1]
+    stamp = latest.stem.split("_", 1)[1] if "_" in latest.stem else latest.stem
+    samples = sorted(latest.parent.glob(f"samples_cpython_retrieval_*_{stamp}.jsonl"))
+    if not samples:
+        return
+    summary = summarize_samples(samples)
+    target = latest.parent / f"{SUMMARY_PREFIX}{stamp}.json"
+    target.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    print(format_summary(summary))
+    print(f"cpython-retrieval summary written to {target}")
+
+
+def read_samples(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            rows.extend(json.loads(line) for line in handle if line.strip())
+    return rows
+
+
+def _mean(values: list[float]) -> dict[str, Any]:
+    return {"n": len(values), "mean": sum(values) / len(values) if values else None}
+
+
+def summarize_samples(paths: Iterable[str | Path]) -> dict[str, Any]:
+    """Correctly weighted breakdowns from `--log_samples` files: every mean is over the questions themselves.
+
+    Keys: `overall`, `by_tier`, `by_type` (across tiers), `by_tier_type`, `by_variant`
+    (ordinary/perturbed, overall and per tier), `memorized_hit` (perturbed questions answered with
+    the original fact); each value is `{"n", "mean"}` of the per-question `score` (and
+    `substring_match` under `substring_match`).
+    """
+    rows = read_samples(paths)
+    score: dict[str, list[float]] = defaultdict(list)
+    lenient: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        doc = row.get("doc", {})
+        tier = doc.get("tier") or "?"
+        qtype = doc.get("question_type") or "?"
+        variant = "perturbed" if doc.get("perturbed") else "ordinary"
+        value = float(row["score"])
+        keys = ["overall", f"tier/{tier}", f"type/{qtype}", f"tier_type/{tier}/{qtype}", f"variant/{variant}",
+                f"tier_variant/{tier}/{variant}"]
+        for key in keys:
+            score[key].append(value)
+            lenient[key].append(float(row.get("substring_match", 0.0)))
+        if "memorized_hit" in row:
+            score["memorized"].append(float(row["memorized_hit"]))
+
+    def section(prefix: str, source: dict[str, list[float]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, values in sorted(source.items()):
+            if not key.startswith(prefix + "/"):
+                continue
+            parts = key.split("/")[1:]
+            node = out
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = _mean(values)
+        return out
+
+    return {
+        "questions": len(rows),
+        "overall": _mean(score["overall"]),
+        "by_tier": section("tier", score),
+        "by_type": section("type", score),
+        "by_tier_type": section("tier_type", score),
+        "by_variant": section("variant", score),
+        "by_tier_variant": section("tier_variant", score),
+        "memorized_hit": _mean(score["memorized"]),
+        "substring_match": {"overall": _mean(lenient["overall"]), "by_tier": section("tier", lenient),
+                            "by_type": section("type", lenient)},
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    def cell(stat: dict[str, Any]) -> str:
+        return "   n/a" if stat["mean"] is None else f"{stat['mean']:.4f} (n={stat['n']})"
+
+    lines = [f"cpython-retrieval summary from --log_samples ({summary['questions']} questions)",
+             f"  overall score        {cell(summary['overall'])}"]
+    for tier, stat in sorted(summary["by_tier"].items(), key=lambda kv: _tier_key(kv[0])):
+        lines.append(f"  tier {tier:<15} {cell(stat)}")
+    for qtype, stat in summary["by_type"].items():
+        lines.append(f"  type {qtype:<22} {cell(stat)}")
+    for variant, stat in summary["by_variant"].items():
+        lines.append(f"  {variant:<20} {cell(stat)}")
+    if summary["memorized_hit"]["n"]:
+        lines.append(f"  memorized_hit        {cell(summary['memorized_hit'])}")
+    return "\n".join(lines)
+
+
+def _tier_key(tier: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in tier if ch.isdigit())
+    return (int(digits) if digits else 0, tier)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    return run_lm_eval(sys.argv[1:] if argv is None else argv)
+
+
+__all__ = ["build_argv", "format_summary", "include_path", "main", "read_samples", "run_lm_eval",
+           "summarize_samples"]

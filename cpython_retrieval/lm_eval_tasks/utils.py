@@ -1,0 +1,182 @@
+"""lm-eval hooks of the cpython_retrieval tasks: the docs loader, the prompt and the scoring.
+
+lm-eval loads this file by path (`!function utils.load_docs` in `_default_template_yaml`), so it
+imports the package absolutely. Same data, prompt text and scoring core as the Inspect tasks:
+
+- docs come from `cpython_retrieval.resolve.resolve_dataset` (explicit folder / Hub repo at a
+  pinned revision / cached local build), selected with `--metadata` keys `dataset` and
+  `dataset_revision`, else the env vars `CPYTHON_RETRIEVAL_DATASET` / `CPYTHON_RETRIEVAL_REVISION`;
+- a doc carries its `context_id`, not the context text (which `doc_to_text` fetches from a
+  per-process cache), so `--log_samples` lines hold the long context once, in the prompt;
+- `doc_to_text` is `cpython_retrieval.prompt.render_prompt`;
+- `process_results` calls `cpython_retrieval.scorers.score_answer` / `substring_match`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+import datasets
+
+from cpython_retrieval.adapters.lm_eval_guard import check_context_window
+from cpython_retrieval.dataset import load_contexts, load_rows, read_manifest
+from cpython_retrieval.errors import RetrievalError
+from cpython_retrieval.prompt import render_prompt
+from cpython_retrieval.question_types import QUESTION_TYPES
+from cpython_retrieval.scorers import score_answer, substring_match
+
+logger = logging.getLogger("cpython_retrieval.lm_eval")
+
+#: Keep equal to generation_kwargs.max_gen_toks in _default_template_yaml (a test checks).
+MAX_GEN_TOKS = 256
+DATASET_ENV = "CPYTHON_RETRIEVAL_DATASET"
+REVISION_ENV = "CPYTHON_RETRIEVAL_REVISION"
+PERTURBED_MODES = ("include", "only", "exclude")
+
+_lock = threading.Lock()
+_resolved: dict[tuple[str | None, str | None], str] = {}
+_contexts: dict[tuple[str, str], str] = {}
+
+
+def dataset_dir(metadata: dict[str, Any]) -> str:
+    """The dataset folder the tasks run, resolved once per process."""
+    from cpython_retrieval.resolve import resolve_dataset
+
+    name = metadata.get("dataset") or os.environ.get(DATASET_ENV) or None
+    revision = metadata.get("dataset_revision") or os.environ.get(REVISION_ENV) or None
+    key = (str(name) if name else None, str(revision) if revision else None)
+    with _lock:
+        if key not in _resolved:
+            resolved = resolve_dataset(key[0], revision=key[1])
+            logger.info("cpython_retrieval: dataset %s", resolved.description)
+            _resolved[key] = str(resolved.path)
+        return _resolved[key]
+
+
+def _context_text(directory: str, context_id: str) -> str:
+    key = (directory, context_id)
+    text = _contexts.get(key)
+    if text is None:
+        with _lock:
+            if key not in _contexts:
+                loaded = load_contexts(directory, {context_id})
+                if context_id not in loaded:
+                    raise RetrievalError(f"context {context_id} is missing from {directory}/data/contexts.parquet")
+                _contexts[key] = loaded[context_id]
+            text = _contexts[key]
+    return text
+
+
+def _doc(row: dict[str, Any], directory: str, no_context: bool) -> dict[str, Any]:
+    doc = dict(row)
+    doc.pop("context", None)
+    doc["dataset_dir"] = directory
+    doc["no_context"] = no_context
+    return doc
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def load_docs(cpr_tier: str, **metadata: Any) -> dict[str, datasets.Dataset]:
+    """`custom_dataset` of every tier task: `{"test": Dataset}` of the tier's rows, after the guard.
+
+    lm-eval calls it with the task metadata (model_args | --metadata | the YAML's) plus the
+    task's `dataset_kwargs` (`cpr_tier`), so it accepts and ignores unknown keys.
+    """
+    task = f"cpython_retrieval_{cpr_tier.lower()}"
+    directory = dataset_dir(metadata)
+    manifest = read_manifest(directory)
+    tiers = list(manifest.get("tiers", {}))
+    if cpr_tier not in tiers:
+        # lm-eval cannot run a task with no documents, so a missing tier is an error, never a skip.
+        raise RetrievalError(
+            f"{task}: dataset {directory} has no tier {cpr_tier} (it has: {', '.join(tiers) or 'none'}); run only "
+            f"those tiers (--tasks {','.join(f'cpython_retrieval_{t.lower()}' for t in tiers)}) or use a dataset "
+            f"with every tier (`cpython-retrieval build --out DIR`, or leave `dataset` unset for the cached build)")
+    rows = _select(load_rows(directory, cpr_tier), metadata, task)
+    no_context = _truthy(metadata.get("no_context"))
+    if rows and not no_context:
+        _guard(task, rows, directory, metadata)
+    return {"test": datasets.Dataset.from_list([_doc(row, directory, no_context) for row in rows])}
+
+
+def _select(rows: list[dict[str, Any]], metadata: dict[str, Any], task: str) -> list[dict[str, Any]]:
+    """The Inspect tasks' row filters: `perturbed` (include/only/exclude) and `question_types`."""
+    mode = str(metadata.get("perturbed") or "include")
+    if mode not in PERTURBED_MODES:
+        raise RetrievalError(f"metadata perturbed must be one of {', '.join(PERTURBED_MODES)} (got {mode!r})")
+    if mode == "exclude":
+        rows = [r for r in rows if not r.get("perturbed")]
+    elif mode == "only":
+        rows = [r for r in rows if r.get("perturbed")]
+    types = metadata.get("question_types")
+    if types:
+        wanted = [t.strip() for t in (types.split(",") if isinstance(types, str) else types) if str(t).strip()]
+        unknown = sorted(set(wanted) - set(QUESTION_TYPES))
+        if unknown:
+            raise RetrievalError(f"unknown question type(s) {', '.join(unknown)}; choose from {', '.join(QUESTION_TYPES)}")
+        rows = [r for r in rows if r["question_type"] in wanted]
+    if not rows:  # lm-eval cannot run a task with no documents
+        raise RetrievalError(f"{task}: no questions left with perturbed={mode} and question_types={types}")
+    return rows
+
+
+def _guard(task: str, rows: list[dict[str, Any]], directory: str, metadata: dict[str, Any]) -> None:
+    from cpython_retrieval.tokens import get_counter
+
+    count = get_counter("o200k_base").count
+    longest_ctx = max(rows, key=lambda r: r.get("context_tokens") or 0)
+    longest_question = max(rows, key=lambda r: len(r["question"]))["question"]
+    overhead = count(render_prompt(longest_question, "", cpython_version=longest_ctx.get("cpython_version") or ""))
+    o200k = int(longest_ctx.get("context_tokens") or 0) + overhead
+
+    def longest_prompt() -> str:
+        return render_prompt(longest_question, _context_text(directory, longest_ctx["context_id"]))
+
+    check_context_window(task, o200k_prompt_tokens=o200k, longest_prompt=longest_prompt, metadata=metadata,
+                         max_gen_toks=MAX_GEN_TOKS)
+
+
+def doc_to_text(doc: dict[str, Any]) -> str:
+    """The prompt: exactly `cpython_retrieval.prompt.render_prompt`, as the Inspect tasks send it."""
+    if doc.get("no_context"):
+        return render_prompt(doc["question"], None, cpython_version=doc.get("cpython_version") or "", no_context=True)
+    return render_prompt(doc["question"], _context_text(doc["dataset_dir"], doc["context_id"]),
+                         cpython_version=doc.get("cpython_version") or "")
+
+
+def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+    """Per-question metrics from the shared scoring core (`cpython_retrieval.scorers`).
+
+    Every question gives `score` (ASTSemanticMatch) and `substring_match`; it also gives
+    `score_<question_type>`, and `score_perturbed` or `score_ordinary`; a perturbed question with an
+    `original_answer` gives `memorized_hit` (1 when the answer matches the unperturbed stdlib fact).
+    """
+    response = results[0] if results else ""
+    qtype = doc["question_type"]
+    verdict = score_answer(qtype, doc["answer"], response, question=doc.get("question"))
+    out = {
+        "score": verdict.value,
+        "substring_match": substring_match(doc["answer"], response).value,
+        f"score_{qtype}": verdict.value,
+    }
+    if doc.get("perturbed"):
+        out["score_perturbed"] = verdict.value
+        original = doc.get("original_answer")
+        if original is not None:  # as the Inspect scorer does
+            out["memorized_hit"] = float(score_answer(qtype, original, response, question=doc.get("question")).correct)
+    else:
+        out["score_ordinary"] = verdict.value
+    return out
+
+
+#: Every metric key process_results can return (the template's metric_list must list them all).
+METRIC_KEYS = ("score", "substring_match", *(f"score_{t}" for t in QUESTION_TYPES),
+               "score_ordinary", "score_perturbed", "memorized_hit")
