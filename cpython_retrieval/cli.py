@@ -62,6 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--private", action="store_true", help="create the repo private")
     pub.add_argument("--dry-run", action="store_true", help="print the files and commit message, send nothing")
 
+    rep = sub.add_parser("report", help="tables and charts from Inspect logs and lm-eval --log_samples output",
+                         description="Read eval logs of the cpython_retrieval tasks (one or many models) and write report.md (or report.html), summary.json and PNG charts.")
+    rep.add_argument("logs", nargs="+", type=Path, help="Inspect log files (*.eval), lm-eval --output_path folders, or folders holding them")
+    rep.add_argument("--out", type=Path, required=True, help="output folder")
+    rep.add_argument("--prices", type=Path, help="YAML of USD per million tokens per model (input, cached_input, cache_write, output), for cost where logs have none")
+    rep.add_argument("--format", choices=["md", "html"], default="md", help="report.md with PNGs beside it (default), or one self-contained report.html")
+    rep.add_argument("--threshold", type=float, default=0.8, help="accuracy a tier must keep to count toward the effective context length (default 0.8)")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
+
     pins = sub.add_parser("pins", help="list shipped pins, or generate a pin manifest (maintainers)")
     pins_sub = pins.add_subparsers(dest="pins_command", required=True)
     pins_sub.add_parser("list", help="list the CPython releases with a shipped manifest")
@@ -113,6 +122,15 @@ def _run(args: argparse.Namespace) -> int:
         commit = publish(plan, args.directory)
         print(f"published {plan.repo_id}@{plan.tag} (commit {commit}); load it with "
               f"datasets.load_dataset({plan.repo_id!r}, 'T25', revision={plan.tag!r})")
+        return 0
+    if args.command == "report":
+        from .report import make_report, read_records
+        from .report.prices import load_prices
+
+        records = read_records(args.logs, progress=not args.quiet)
+        summary = make_report(records, args.out, prices=load_prices(args.prices) if args.prices else None,
+                              fmt=args.format, threshold=args.threshold)
+        print(f"report of {summary['rows']} rows from {len(summary['models'])} model(s) -> {args.out}")
         return 0
     if args.command == "pins":
         from .pins import available_pins, write_pin

@@ -13,6 +13,8 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
+from .parse_lock import PARSE_LOCK
+
 _DEF_NAME = re.compile(r"(?:async\s+)?def\s+(\w+)|class\s+(\w+)")
 
 
@@ -83,18 +85,19 @@ class _LineIndex:
 
 def parse_module(text: str, path: str, *, prefer: str = "ast") -> ParsedModule:
     """Parse with `ast` (or libcst when asked, or when `ast` cannot parse this syntax); raise SyntaxError if neither can."""
-    if prefer == "ast":
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError):
-            pass
-        else:
-            return ParsedModule(path, _AstCollector(text).collect(tree), "ast")
-    from .definitions_cst import collect_with_libcst
+    with PARSE_LOCK:  # see parse_lock.py
+        if prefer == "ast":
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(text, filename=path)
+            except (SyntaxError, ValueError):
+                pass
+            else:
+                return ParsedModule(path, _AstCollector(text).collect(tree), "ast")
+        from .definitions_cst import collect_with_libcst
 
-    return ParsedModule(path, collect_with_libcst(text), "libcst")
+        return ParsedModule(path, collect_with_libcst(text), "libcst")
 
 
 def _name_span(text: str, start: int) -> Span:

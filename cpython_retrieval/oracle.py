@@ -229,3 +229,28 @@ def oracle_answer(prompt: str) -> str:
     if parsed is None:
         return UNKNOWN
     return context_index(context).answer(parsed)
+
+
+def shotgun_answer(prompt: str) -> str:
+    """A deliberately gamed answer: the oracle's answer plus one decoy candidate of the same kind.
+
+    The primary scorer must fail it (one answer, exactly), while the lenient substring scorer passes
+    it: the reference model behind the report's scorer-agreement analysis, and a model that is wrong
+    on purpose for tests.
+    """
+    answer = oracle_answer(prompt)
+    parsed = parse_question(split_prompt(prompt)[1])
+    qtype = parsed.question_type if parsed is not None else ""
+    if qtype == "module_function_count" and answer.isdigit():
+        return f"{answer} or {int(answer) + 1}"
+    if qtype in ("class_location", "absent_symbol"):
+        return f"{answer} or {'Lib/abc.py' if answer == 'Lib/os.py' else 'Lib/os.py'}"
+    if qtype == "decorators":
+        return f"{answer}\n@{'classmethod' if '@staticmethod' in answer else 'staticmethod'}"
+    if qtype == "base_classes":
+        return f"{answer}, object"
+    if qtype == "parameters":
+        return f"{answer}, extra"
+    if qtype == "docstring_first_line":
+        return f"{answer}\nor else: Return the decoy value unchanged."
+    return f"{answer} or {'object' if answer != 'object' else 'None'}"

@@ -1,13 +1,15 @@
-"""Inspect model APIs shipped with the package: `cpython_retrieval/oracle` and `cpython_retrieval/memorizer`.
+"""Inspect model APIs shipped with the package: `cpython_retrieval/oracle`, `/memorizer` and `/shotgun`.
 
 `--model cpython_retrieval/oracle` finds this one `@modelapi` by its unqualified name
-`cpython_retrieval` and passes `oracle` (or `memorizer`) as the model name, so both reference
-models are one API that dispatches on the name:
+`cpython_retrieval` and passes `oracle` (or `memorizer`, `shotgun`) as the model name, so the
+reference models are one API that dispatches on the name:
 
 - `oracle`: reads the files in the prompt with the project's fact extractor (`oracle.oracle_answer`);
   must score 1.0 on every tier, ordinary and perturbed.
 - `memorizer`: answers from the real stdlib of the pin and ignores the files (`memorizer.Memorizer`);
   about 1.0 on ordinary rows (except `absent_symbol`), about 0 on perturbed rows.
+- `shotgun`: the oracle's answer plus a decoy candidate (`oracle.shotgun_answer`): wrong on purpose,
+  0 under the primary scorer and 1.0 under the substring scorer, the scorer-agreement control.
 
 Model args (`-M`): `pin` (memorizer: CPython version whose `Lib/` it recalls; default: the sample's
 `cpython_version`, else the default pin), `source` (memorizer: a `Lib/` folder to recall from),
@@ -15,7 +17,7 @@ Model args (`-M`): `pin` (memorizer: CPython version whose `Lib/` it recalls; de
 while that file exists, about every other sample fails with an error, to simulate an interrupted run)
 and `call_log` (a path: one JSON line per call, to count calls).
 
-Neither model streams, so their calls record `ttft: null` (`ttft_source: "unavailable"`).
+No reference model streams, so their calls record `ttft: null` (`ttft_source: "unavailable"`).
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ from inspect_ai.model import (ChatMessage, GenerateConfig, ModelOutput, ModelUsa
 from inspect_ai.model._model import ModelAPI
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from ..oracle import oracle_answer, split_prompt
+from ..oracle import oracle_answer, shotgun_answer, split_prompt
 from ..tokens import get_counter
 
-REFERENCE_MODELS = ("oracle", "memorizer")
+REFERENCE_MODELS = ("oracle", "memorizer", "shotgun")
 _LOG_LOCK = threading.Lock()
 
 
@@ -66,7 +68,7 @@ def _sample() -> tuple[str | None, dict[str, Any]]:
 
 @modelapi(name="cpython_retrieval")
 class ReferenceModelAPI(ModelAPI):
-    """The package's reference models: `oracle` (reads the context) and `memorizer` (recalls the stdlib)."""
+    """The package's reference models: `oracle` (reads the context), `memorizer` (recalls the stdlib), `shotgun` (games the scorer)."""
 
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
                  config: GenerateConfig = GenerateConfig(), pin: str | None = None, source: str | None = None,
@@ -102,6 +104,8 @@ class ReferenceModelAPI(ModelAPI):
                 raise RuntimeError(f"simulated failure (remove {self.fail_marker} to let this question through)")
         if self.model_name == "oracle":
             answer = await anyio.to_thread.run_sync(oracle_answer, text)
+        elif self.model_name == "shotgun":
+            answer = await anyio.to_thread.run_sync(shotgun_answer, text)
         else:
             from ..memorizer import memorizer_answer
 

@@ -27,3 +27,6 @@ def test_ci_installs_and_tests_as_the_readme_says():
     assert "python -m pip install --quiet -e '.[dev]'" in ci and "pip install -e '.[dev]'" in install
     assert f"\n{test}\n" in ci
     assert '"$rc" -eq 5' in ci  # no-tests-collected must fail
+    main_job = install.split("&& ")[-1]
+    assert main_job == "inspect eval cpython_retrieval/T25 --model cpython_retrieval/oracle"
+    assert main_job in ci  # CI runs the README's main command too
