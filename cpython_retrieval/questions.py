@@ -125,8 +125,11 @@ def allocate(n: int, available: dict[str, int]) -> dict[str, int]:
     return alloc
 
 
-def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random) -> list[Candidate]:
-    """k candidates, round-robin over depth deciles (absent symbols, with no depth, are one stratum)."""
+def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random, start: int = 0) -> list[Candidate]:
+    """k candidates, round-robin over depth deciles from decile `start` on (absent symbols, with no depth, are one stratum).
+
+    Types start at different deciles, so that a small sample of each type does not pile up near the start of the context.
+    """
     ordered = sorted(candidates, key=lambda c: (c.fact.path, c.fact.symbol))
     rng.shuffle(ordered)
     buckets: dict[int, list[Candidate]] = {}
@@ -135,6 +138,8 @@ def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random) -> 
         buckets.setdefault(decile, []).append(c)
     picked: list[Candidate] = []
     keys = sorted(buckets)
+    first = next((i for i, key in enumerate(keys) if key >= start), 0)
+    keys = keys[first:] + keys[:first]
     while len(picked) < k and any(buckets[key] for key in keys):
         for key in keys:
             if buckets[key] and len(picked) < k:
@@ -149,6 +154,7 @@ def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, 
             by_type.setdefault(c.fact.question_type, []).append(c)
     alloc = allocate(n, {t: len(v) for t, v in by_type.items()})
     chosen: list[Candidate] = []
-    for qtype, k in alloc.items():
-        chosen.extend(stratified_pick(by_type[qtype], k, random.Random(derive_seed(seed, tier, qtype))))
+    for index, (qtype, k) in enumerate(alloc.items()):
+        start = index * 10 // len(alloc)
+        chosen.extend(stratified_pick(by_type[qtype], k, random.Random(derive_seed(seed, tier, qtype)), start))
     return chosen

@@ -36,7 +36,7 @@ def fmt(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.2e}" if 0 < abs(value) < 0.001 else f"{value:.3f}"  # a tiny p-value is not 0.000
     return str(value)
 
 

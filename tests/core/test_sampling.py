@@ -43,6 +43,15 @@ def test_stratified_pick_covers_deciles_round_robin(depths, k, seed):
         assert {min(9, int(c.depth * 10)) for c in picked} == available
 
 
+def test_small_samples_of_each_type_spread_over_the_context():
+    from cpython_retrieval.facts import Fact as F
+
+    cands = [Candidate(F(qt, f"Lib/{qt}{i}.py", f"s{i}", "FunctionDef", "a", "a", Span(0, 1)), False, i, i + 1, i / 100)
+             for qt in QUESTION_TYPES for i in range(100)]
+    picked = sample_questions(cands, 27, 0, "T25")  # 3 per type
+    assert len({min(9, int(c.depth * 10)) for c in picked}) == 10
+
+
 def test_sampling_is_deterministic_for_a_seed():
     cands = _candidates([i / 100 for i in range(100)])
     a = [c.fact.symbol for c in sample_questions(cands, 10, 7, "T25")]
