@@ -76,7 +76,7 @@ def _cached_build(pin: str, source: str | None, cache_dir: Path | None) -> Resol
 
     version = resolve_pin(pin, Path(source) if source else None, allow_mismatch=source is not None).version
     root = Path(cache_dir or user_cache_dir("cpython-retrieval")) / "datasets"
-    key = f"cpython-{version}-gen{__version__}-seed0" + ("" if source is None else "-" + _source_key(source))
+    key = f"cpython-{version}-gen{__version__}-{generator_fingerprint()}-seed0" + ("" if source is None else "-" + _source_key(source))
     target = root / key
     if (target / "manifest.json").is_file():
         return ResolvedDataset(target, "cached-build", f"cached build of CPython {version} at {target}")
@@ -96,6 +96,23 @@ def _cached_build(pin: str, source: str | None, cache_dir: Path | None) -> Resol
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return ResolvedDataset(target, "built", f"built CPython {version} from the local stdlib ({built.manifest['source_kind']}) at {target}")
+
+
+#: Modules that decide a dataset's content; the framework adapters, scorers and report do not.
+_NOT_GENERATOR = {"adapters", "tasks", "scorers", "report", "lm_eval_tasks"}
+
+
+def generator_fingerprint() -> str:
+    """sha256 (12 hex) of the generator's own source and pin manifests: a cached build is reused only by the same code."""
+    import hashlib
+
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        if path.suffix in (".py", ".json") and relative.parts[0] not in _NOT_GENERATOR and "__pycache__" not in relative.parts:
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _source_key(source: str) -> str:
