@@ -34,7 +34,7 @@ from .facts import MIN_DOCSTRING_LINE, Fact, module_facts
 from .perturb import (PerturbError, add_module_function, change_bases, change_decorators, change_docstring_lines,
                       change_return_annotations, remove_module_function, rename_where_safe)
 from .question_types import NOT_PRESENT
-from .questions import Candidate, derive_seed
+from .questions import Candidate, allocate, derive_seed, round_robin_by_depth
 
 PERTURBATION_KINDS = ("rename", "return_annotation", "base_classes", "decorators", "docstring_first_line",
                       "module_function_count")
@@ -377,6 +377,10 @@ def perturbed_row_count(per_tier: int, share: float) -> int:
     return 0 if share <= 0 else round(per_tier * share / (1 - share))
 
 
+def _depth(c: PerturbedCandidate) -> float:
+    return c.candidate.depth or 0
+
+
 def sample_perturbed(candidates: list[PerturbedCandidate], n: int, seed: int, tier: str) -> list[PerturbedCandidate]:
     """n candidates: equal shares per kind (remainder passed on in kind order), paired ones first, each
     share spread round-robin over depth deciles (kinds start at different deciles)."""
@@ -384,7 +388,7 @@ def sample_perturbed(candidates: list[PerturbedCandidate], n: int, seed: int, ti
     for c in candidates:
         by_kind.setdefault(c.kind, []).append(c)
     kinds = [k for k in PERTURBATION_KINDS if k in by_kind]
-    alloc = _allocate(n, {k: len(by_kind[k]) for k in kinds}, kinds)
+    alloc = allocate(n, {k: len(by_kind[k]) for k in kinds}, kinds)
     chosen = []
     for index, kind in enumerate(kinds):
         rng = random.Random(derive_seed(seed, tier, "perturbed", kind))
@@ -393,38 +397,7 @@ def sample_perturbed(candidates: list[PerturbedCandidate], n: int, seed: int, ti
         paired = [c for c in pool if c.pair_id is not None]
         unpaired = [c for c in pool if c.pair_id is None]
         start = index * 10 // max(1, len(kinds))
-        picked = _round_robin(paired, alloc[kind], start)
-        picked += _round_robin(unpaired, alloc[kind] - len(picked), start + len(picked))
+        picked = round_robin_by_depth(paired, alloc[kind], start, _depth)
+        picked += round_robin_by_depth(unpaired, alloc[kind] - len(picked), start + len(picked), _depth)
         chosen.extend(picked)
     return chosen
-
-
-def _allocate(n: int, available: dict[str, int], order: list[str]) -> dict[str, int]:
-    if not order:
-        return {}
-    alloc = {k: min(available[k], n // len(order) + (1 if i < n % len(order) else 0)) for i, k in enumerate(order)}
-    deficit = n - sum(alloc.values())
-    while deficit > 0:
-        progressed = False
-        for k in order:
-            if deficit and alloc[k] < available[k]:
-                alloc[k] += 1
-                deficit -= 1
-                progressed = True
-        if not progressed:
-            break
-    return alloc
-
-
-def _round_robin(pool: list[PerturbedCandidate], k: int, start: int) -> list[PerturbedCandidate]:
-    buckets: dict[int, list[PerturbedCandidate]] = {}
-    for c in pool:
-        buckets.setdefault(min(9, int((c.candidate.depth or 0) * 10)), []).append(c)
-    keys = sorted(buckets)
-    keys = [key for key in keys if key >= start % 10] + [key for key in keys if key < start % 10]
-    picked: list[PerturbedCandidate] = []
-    while len(picked) < k and any(buckets[key] for key in keys):
-        for key in keys:
-            if buckets[key] and len(picked) < k:
-                picked.append(buckets[key].pop(0))
-    return picked

@@ -106,16 +106,17 @@ def absent_candidates(context: Context, absent: list[AbsentClass]) -> list[Candi
     return out
 
 
-def allocate(n: int, available: dict[str, int]) -> dict[str, int]:
-    """Equal shares over types in registry order, capped by what is available, remainder passed on in order."""
-    types = [t for t in QUESTION_TYPES if t in available]
-    if not types:
+def allocate(n: int, available: dict[str, int], order=None) -> dict[str, int]:
+    """Equal shares over `order` (default: question types in registry order), capped by what is
+    available, the remainder passed on in that order."""
+    keys = [t for t in (order if order is not None else QUESTION_TYPES) if t in available]
+    if not keys:
         return {}
-    alloc = {t: min(available[t], n // len(types) + (1 if i < n % len(types) else 0)) for i, t in enumerate(types)}
+    alloc = {t: min(available[t], n // len(keys) + (1 if i < n % len(keys) else 0)) for i, t in enumerate(keys)}
     deficit = n - sum(alloc.values())
     while deficit > 0:
         progressed = False
-        for t in types:
+        for t in keys:
             if deficit and alloc[t] < available[t]:
                 alloc[t] += 1
                 deficit -= 1
@@ -125,26 +126,32 @@ def allocate(n: int, available: dict[str, int]) -> dict[str, int]:
     return alloc
 
 
-def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random, start: int = 0) -> list[Candidate]:
-    """k candidates, round-robin over depth deciles from decile `start` on (absent symbols, with no depth, are one stratum).
+def round_robin_by_depth(items: list, k: int, start: int = 0, depth=lambda item: item.depth) -> list:
+    """k items taken round-robin over depth deciles, from decile `start` on; items without a depth form one stratum.
 
-    Types start at different deciles, so that a small sample of each type does not pile up near the start of the context.
+    Groups (types, perturbation kinds) start at different deciles, so a small sample of each does not
+    pile up near the start of the context. Items are taken in the order given (shuffle them first).
     """
-    ordered = sorted(candidates, key=lambda c: (c.fact.path, c.fact.symbol))
-    rng.shuffle(ordered)
-    buckets: dict[int, list[Candidate]] = {}
-    for c in ordered:
-        decile = -1 if c.depth is None else min(9, int(c.depth * 10))
-        buckets.setdefault(decile, []).append(c)
-    picked: list[Candidate] = []
+    buckets: dict[int, list] = {}
+    for item in items:
+        value = depth(item)
+        buckets.setdefault(-1 if value is None else min(9, int(value * 10)), []).append(item)
     keys = sorted(buckets)
-    first = next((i for i, key in enumerate(keys) if key >= start), 0)
+    first = next((i for i, key in enumerate(keys) if key >= start % 10), 0)
     keys = keys[first:] + keys[:first]
+    picked: list = []
     while len(picked) < k and any(buckets[key] for key in keys):
         for key in keys:
             if buckets[key] and len(picked) < k:
                 picked.append(buckets[key].pop(0))
     return picked
+
+
+def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random, start: int = 0) -> list[Candidate]:
+    """k candidates in a seeded order, round-robin over depth deciles from decile `start` on."""
+    ordered = sorted(candidates, key=lambda c: (c.fact.path, c.fact.symbol))
+    rng.shuffle(ordered)
+    return round_robin_by_depth(ordered, k, start)
 
 
 def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, question_types=None) -> list[Candidate]:
