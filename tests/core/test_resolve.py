@@ -31,3 +31,26 @@ def test_hub_datasets_need_a_pinned_revision_and_fail_clearly_offline(monkeypatc
     assert "HF_HUB_OFFLINE=1 and no cached copy" in str(err.value) and "\n" not in str(err.value)
     with pytest.raises(RetrievalError, match="neither an existing folder nor a Hub repo id"):
         resolve_dataset("no-such-folder")
+
+
+def test_offline_hub_load_uses_the_cached_snapshot(tmp_path, written_small):
+    """HF_HUB_OFFLINE=1 with the pinned revision in the Hub cache: no network, the cached files are used."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "datasets--org--cpython-retrieval"
+    shutil.copytree(written_small, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "cpython-3.11.7-v1").write_text(commit)
+    code = ("import json; from cpython_retrieval.resolve import resolve_dataset; "
+            "r = resolve_dataset('org/cpython-retrieval', revision='cpython-3.11.7-v1'); "
+            "print(json.dumps([r.origin, str(r.path)]))")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "hub")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    origin, path = json.loads(result.stdout.strip().splitlines()[-1])
+    assert origin == "hub" and path.endswith(commit) and os.path.isfile(os.path.join(path, "manifest.json"))

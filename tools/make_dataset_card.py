@@ -1,0 +1,30 @@
+"""Regenerate docs/dataset-card.md: the card of a default build (T25..T1000) from this interpreter's Lib/.
+
+The card's YAML header (the `configs:` block `datasets` reads) is shown as a code block, since mkdocs
+would otherwise swallow it as page metadata. Usage: python tools/make_dataset_card.py [--out docs/dataset-card.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cpython_retrieval.build import build_dataset
+from cpython_retrieval.card import render_card
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/dataset-card.md"))
+    args = parser.parse_args()
+    card = render_card(build_dataset())
+    _, header, body = card.split("---\n", 2)
+    intro = ("# Dataset card\n\nThe card (`README.md`) that `cpython-retrieval build` writes into a dataset folder, "
+             "here for a default build of CPython's own `Lib/` (regenerate with `python tools/make_dataset_card.py`). "
+             "Its YAML header:\n\n```yaml\n" + header + "```\n\n")
+    args.out.write_text(intro + body.replace("\n# ", "\n## ", 1), encoding="utf-8")
+    print(f"card written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
