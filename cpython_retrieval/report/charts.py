@@ -79,7 +79,7 @@ def perturbation(perturb: dict, path: Path) -> Path:
             v = d["ordinary"]["accuracy"] if i == 0 else d["perturbed"]["accuracy"] if i == 1 else d["memorized_rate"]
             values.append(v if v is not None else 0)
         ax.bar(np.arange(len(models)) + i * width, values, width, label=label)
-    ax.set_xticks(np.arange(len(models)) + width, models, fontsize=8)
+    ax.set_xticks(np.arange(len(models)) + width, models, rotation=20, ha="right", fontsize=7)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("rate")
     ax.legend(fontsize=8)
@@ -88,15 +88,21 @@ def perturbation(perturb: dict, path: Path) -> Path:
 
 def latency(serving: dict, path: Path) -> Path:
     models = list(serving)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
+    x = np.arange(len(models))
     for ax, metric in zip(axes, ("ttft", "latency")):
-        for i, phase in enumerate(("cold", "warm")):
-            med = [serving[m]["phases"][phase][metric]["median"] or 0 for m in models]
-            p90 = [serving[m]["phases"][phase][metric]["p90"] or 0 for m in models]
-            x = np.arange(len(models)) + i * 0.4
-            ax.bar(x, med, 0.4, label=f"{phase} median")
-            ax.scatter(x, p90, marker="_", s=200, color="black", label=f"{phase} p90" if i == 0 else None)
-        ax.set_xticks(np.arange(len(models)) + 0.2, models, fontsize=8)
+        for i, (phase, colour) in enumerate((("cold", "black"), ("warm", "dimgrey"))):
+            stats = [serving[m]["phases"][phase][metric] for m in models]
+            med = [np.nan if s["median"] is None else s["median"] for s in stats]  # unmeasured: no bar, not 0
+            p90 = [np.nan if s["p90"] is None else s["p90"] for s in stats]
+            ax.bar(x + i * 0.4, med, 0.4, label=f"{phase} median")
+            ax.scatter(x + i * 0.4, p90, marker="_", s=250, color=colour, label=f"{phase} p90")
+        for j, m in enumerate(models):
+            if serving[m]["phases"]["cold"][metric]["median"] is None:
+                ax.annotate("not measured", (j + 0.2, 0), ha="center", va="bottom", fontsize=7, rotation=90, xytext=(0, 3),
+                            textcoords="offset points")
+        ax.set_xticks(x + 0.2, models, rotation=20, ha="right", fontsize=7)
+        ax.set_xlim(-0.5, len(models) - 0.1)
         ax.set_title("time to first token (s)" if metric == "ttft" else "total latency (s)", fontsize=10)
         ax.legend(fontsize=7)
     return _save(fig, path)
