@@ -53,8 +53,7 @@ def depth_heatmap(model: str, grid: dict, path: Path) -> Path:
     tiers = list(grid)
     data = np.array([[np.nan if c["accuracy"] is None else c["accuracy"] for c in grid[t]] for t in tiers], dtype=float)
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(tiers) + 1.5))
-    cmap = matplotlib.colormaps["viridis"].copy()
-    cmap.set_bad("white")  # no rows in the cell: empty, not 0
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="white")  # no rows in the cell: empty, not 0
     image = ax.imshow(np.ma.masked_invalid(data), vmin=0, vmax=1, cmap=cmap, aspect="auto")
     ax.set_xticks(range(10), [f"{d * 10}%" for d in range(10)], fontsize=8)
     ax.set_yticks(range(len(tiers)), tiers)
