@@ -151,7 +151,7 @@ def build_dataset(
     perturbed_tokens = {p: counter.count(segment_text(p, x.text)) for p, x in sorted(perturbations.items())}
 
     absent_pool = _absent_pool(corpus, segment_tokens)
-    recorded = list(dict.fromkeys([counter.name if tokenizer in RECORDED_TOKENIZERS else tokenizer, *RECORDED_TOKENIZERS]))
+    recorded = list(dict.fromkeys([counter.name, *RECORDED_TOKENIZERS]))
     per_file_counts = {name: {} for name in recorded}
     original_texts = {p: by_path[p].text for p in plan[tiers[-1]]}
     rows: dict[str, list[dict[str, Any]]] = {}
