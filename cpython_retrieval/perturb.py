@@ -22,12 +22,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-import warnings
 import sys
+import warnings
 from typing import Callable
 
 import libcst as cst
 import libcst.metadata as md
+
+from .parse_lock import PARSE_LOCK
 
 
 class PerturbError(ValueError):
@@ -161,7 +163,7 @@ def _ast_statements(tree: ast.Module) -> dict[str, list[ast.stmt]]:
 def _edit_snippets(text: str, edits: dict[str, Callable]) -> str | None:
     """The fast path of `_edit_definitions`; None when some target cannot be cut out exactly."""
     try:
-        with warnings.catch_warnings():
+        with PARSE_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             table = _ast_statements(ast.parse(text))
     except (SyntaxError, ValueError, RecursionError):

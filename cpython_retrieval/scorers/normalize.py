@@ -7,6 +7,8 @@ import re
 import unicodedata
 import warnings
 
+from ..parse_lock import PARSE_LOCK
+
 #: Longest single candidate worth parsing; anything longer is not one answer.
 MAX_CANDIDATE_CHARS = 1_000
 #: How many nested string annotations (``"'X'"``) are unwrapped.
@@ -38,7 +40,7 @@ def parse_module(source: str) -> ast.Module:
 
 def _parse(source: str, mode: str) -> ast.AST:
     try:
-        with warnings.catch_warnings():
+        with PARSE_LOCK, warnings.catch_warnings():  # see parse_lock.py: 3.11's ast.parse is not thread-safe
             warnings.simplefilter("ignore")  # invalid escapes in answers must not warn (or error)
             return ast.parse(source, mode=mode)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
