@@ -13,31 +13,15 @@ from typing import Any
 
 from inspect_ai.scorer import Metric, SampleScore, metric, value_to_float
 
-Z95 = 1.959963984540054
+from ..report.stats import Z95, percentile, wilson
+
 _to_float = value_to_float()
 
 
 def wilson_interval(successes: int, total: int, z: float = Z95) -> tuple[float, float, float]:
     """(proportion, low, high) of the Wilson score interval; (nan, nan, nan) for no data."""
-    if total == 0:
-        return math.nan, math.nan, math.nan
-    p = successes / total
-    denom = 1 + z * z / total
-    centre = (p + z * z / (2 * total)) / denom
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == total else min(1.0, centre + half)
-    return p, low, high
-
-
-def percentile(values, q: float) -> float | None:
-    """Linear-interpolation percentile (numpy's default), q in [0, 100]; None for no data."""
-    data = sorted(v for v in values if v is not None)
-    if not data:
-        return None
-    pos = (len(data) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+    p = wilson(successes, total, z)
+    return (math.nan if p.value is None else p.value), p.low, p.high
 
 
 def _meta(s: SampleScore) -> dict[str, Any]:
