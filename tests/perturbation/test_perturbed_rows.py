@@ -11,22 +11,14 @@ from pathlib import Path
 import pytest
 
 from cpython_retrieval.build import build_dataset
-from cpython_retrieval.contexts import HEADER_PATTERN
 from cpython_retrieval.definitions import parse_module
 from cpython_retrieval.facts import module_facts
 from cpython_retrieval.perturbations import PERTURBATION_KINDS, perturbed_row_count
 from cpython_retrieval.question_types import NOT_PRESENT
 
+from ..core.independent_check import split_files
+
 TIERS = ("T25", "T50")
-
-
-def split_files(context: str) -> dict[str, str]:
-    matches = list(HEADER_PATTERN.finditer(context))
-    files = {}
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(context)
-        files[m.group(1)] = context[m.end() + 1 : end][:-1]  # after the header's newline; drop the blank line
-    return files
 
 
 def _contexts(built) -> dict[tuple[str, str], dict]:
