@@ -1,7 +1,8 @@
 """cpython-retrieval: long-context retrieval questions with exact AST answers, from a pinned CPython `Lib/`.
 
 Pipeline, one module per step: pins -> corpus -> definitions -> facts -> contexts (tiers) ->
-questions -> build -> dataset (+ card). Framework adapters live in `adapters/` and `tasks/`.
+questions -> perturbations -> dataset (+ card); `build/` runs them as stages. Framework adapters
+live in `adapters/` and `tasks/`.
 """
 
 __version__ = "0.1.0"

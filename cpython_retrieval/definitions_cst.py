@@ -8,7 +8,7 @@ import sys
 import libcst as cst
 import libcst.metadata as md
 
-from .definitions import Definition, Item, Span, _LineIndex, _name_span
+from .definition_records import Definition, Item, LineIndex, Span, name_span
 
 
 def collect_with_libcst(text: str) -> list[Definition]:
@@ -21,18 +21,18 @@ def collect_with_libcst(text: str) -> list[Definition]:
     sys.setrecursionlimit(max(limit, 20_000))  # long `a + b + ...` chains recurse once per operand
     try:
         positions = wrapper.resolve(md.PositionProvider)
-        return _CstCollector(text, positions).collect(module)
+        return CstCollector(text, positions).collect(module)
     except RecursionError as exc:
         raise SyntaxError("libcst: expression nesting too deep to analyse") from exc
     finally:
         sys.setrecursionlimit(limit)
 
 
-class _CstCollector:
+class CstCollector:
     def __init__(self, text: str, positions) -> None:
         self.text = text
         self.positions = positions
-        self.index = _LineIndex(text)
+        self.index = LineIndex(text)
         self.found: list[Definition] = []
 
     def offset(self, position: md.CodePosition) -> int:
@@ -76,7 +76,7 @@ class _CstCollector:
         common = dict(
             name=name,
             qualname=qualname,
-            name_span=_name_span(self.text, keyword_start),
+            name_span=name_span(self.text, keyword_start),
             in_function=in_function,
             owner_class=owner,
             direct=direct,

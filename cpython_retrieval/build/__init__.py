@@ -1,0 +1,41 @@
+"""The build, stage by stage: each stage is a function of the previous stage's value.
+
+    build_options  (stage 0, options.py)        the checked options
+    read_corpus    (stage 1, sized_corpus.py)   pinned Lib/ read, verified, each file's tokens counted
+    plan_ladder    (stage 2, tier_plan.py)      the files of every tier, each tier a prefix of the next
+    extract_facts  (stage 3, parsed_facts.py)   candidate facts of every file the tiers use
+    ask_tiers      (stage 4, tier_rows.py)      each tier's context and ordinary questions
+    add_perturbed_rows (stage 5, perturbed_rows.py) each tier's perturbed context and its questions
+    assemble       (last, assemble.py)          rows, distinct contexts and the manifest
+
+`build_dataset` runs them in order and returns rows, contexts and a manifest without touching disk;
+`dataset.write_dataset` writes them as a Hugging Face dataset folder.
+"""
+
+from __future__ import annotations
+
+from .assemble import BuiltDataset, assemble
+from .options import BuildOptions, build_options
+from .parsed_facts import extract_facts
+from .perturbed_rows import add_perturbed_rows
+from .sized_corpus import read_corpus, resolve_pin
+from .tier_plan import plan_ladder
+from .tier_rows import ask_tiers
+
+__all__ = ["BuildOptions", "BuiltDataset", "build_dataset", "build_options", "resolve_pin"]
+
+
+def build_dataset(**options) -> BuiltDataset:
+    """Build every requested tier's rows in memory (see `build_options` for the arguments).
+
+    Same pin, options and seed give identical rows. Each tier gets `per_tier` ordinary rows plus
+    perturbation rows (`perturbed_share` of the tier's rows; 0 disables them), asked on the tier's
+    one perturbed context (see `perturbations.py`).
+    """
+    checked = build_options(**options)
+    corpus = read_corpus(checked)
+    plan = plan_ladder(corpus)
+    facts = extract_facts(plan)
+    asked = ask_tiers(facts)
+    asked = add_perturbed_rows(asked)
+    return assemble(asked)

@@ -1,0 +1,54 @@
+"""Last stage: the rows, the distinct contexts and the manifest, as `dataset.write_dataset` writes them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from .tier_rows import TierRows
+
+
+@dataclass
+class BuiltDataset:
+    rows: dict[str, list[dict[str, Any]]]  # tier -> rows
+    contexts: list[dict[str, Any]]
+    manifest: dict[str, Any]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def assemble(asked: TierRows) -> BuiltDataset:
+    plan = asked.facts.plan
+    sized = plan.sized
+    options, corpus, primary = sized.options, sized.corpus, sized.counter.name
+    rows: dict[str, list[dict[str, Any]]] = {}
+    contexts: list[dict[str, Any]] = []
+    for tier in options.tiers:
+        groups = [asked.original[tier], *([asked.perturbed[tier]] if tier in asked.perturbed else [])]
+        rows[tier] = sorted((r for g in groups for r in g.rows), key=lambda r: r["id"])
+        contexts.extend(g.record(primary) for g in groups)
+    pin = corpus.pin
+    skipped = dict(sorted(plan.skipped.items()))
+    manifest = {
+        "generator": "cpython-retrieval",
+        "generator_version": __version__,
+        "pin": {"version": pin.version, "tag": pin.tag, "tarball_url": pin.tarball_url,
+                "tarball_sha256": pin.tarball_sha256, "manifest_files": len(pin.files)},
+        "source_kind": corpus.source_kind,
+        "options": {"tiers": list(options.tiers), "per_tier": options.per_tier, "perturbed_share": options.perturbed_share,
+                    "seed": options.seed, "tokenizer": primary, "max_file_tokens": options.max_file_tokens,
+                    "allow_mismatch": options.allow_mismatch,
+                    "question_types": sorted(options.question_types) if options.question_types else None},
+        "hash_mismatches": corpus.mismatches,
+        "skipped_files": skipped,
+        "tiers": {tier: {"context_id": asked.original[tier].context.context_id,
+                         "files": len(asked.original[tier].context.paths),
+                         "context_tokens": asked.original[tier].counts[primary], "rows": len(rows[tier]),
+                         "perturbation": asked.perturbed[tier].stats if tier in asked.perturbed else None}
+                  for tier in options.tiers},
+        "perturbations": asked.perturbed_summaries,
+        "files": [{"path": f.path, "sha256": f.sha256, "tokens": plan.segment_tokens.get(f.display_path)}
+                  for f in corpus.files],
+    }
+    return BuiltDataset(rows, contexts, manifest, skipped)

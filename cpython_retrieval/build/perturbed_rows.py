@@ -1,0 +1,91 @@
+"""Stage 5: each tier's perturbed context (some files edited) and the rows asked about the edited facts.
+
+What is perturbed and how is `perturbations.py`; this stage places it in the tiers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ..contexts import Context, render_context, segment_text, sort_tiers, tier_budget
+from ..perturbations import (FilePerturbation, PerturbedCandidate, Vocabulary, perturb_files, perturbed_files,
+                             perturbed_row_count, sample_perturbed)
+from ..questions import context_candidates
+from .rows import question_row
+from .tier_rows import AskedContext, TierRows
+
+
+def add_perturbed_rows(asked: TierRows) -> TierRows:
+    facts = asked.facts
+    plan = facts.plan
+    sized = plan.sized
+    options, by_path, counter = sized.options, sized.by_path, sized.counter
+    n_rows = perturbed_row_count(options.per_tier, options.perturbed_share)
+    if not n_rows:
+        return asked
+    vocab = Vocabulary.from_texts(f.text for f in sized.corpus.files)
+    ladder_plans = {t: plan.files[t] for t in sort_tiers(options.ladder)
+                    if tier_budget(t) <= tier_budget(options.largest_tier)}
+    selected = perturbed_files(ladder_plans, plan.segment_tokens)
+    wanted = {p for t in options.tiers for p in selected[t]}
+    in_order = [p for p in plan.largest if p in wanted]  # the seeded sequence every tier is a prefix of
+    perturbations = perturb_files(in_order, {p: by_path[p].text for p in in_order}, facts.facts, options.seed, vocab)
+    perturbed_tokens = {p: counter.count(segment_text(p, x.text)) for p, x in sorted(perturbations.items())}
+    perturbed: dict[str, AskedContext] = {}
+    for tier in options.tiers:
+        files = [p for p in selected[tier] if p in perturbations]
+        if not files:
+            continue
+        changed = set(files)
+        texts = {p: perturbations[p].text if p in changed else by_path[p].text for p in plan.files[tier]}
+        tokens = {p: perturbed_tokens[p] if p in changed else plan.segment_tokens[p] for p in plan.files[tier]}
+        context = render_context(tier, "perturbed", [(p, texts[p]) for p in plan.files[tier]])
+        counts = asked.sizer.counts(context, texts, tokens, "perturbed", changed=changed)
+        candidates = _perturbed_candidates(context, changed, perturbations, facts, asked.original[tier].rows,
+                                           options.question_types)
+        picked = sample_perturbed(candidates, n_rows, options.seed, tier)
+        rows = [question_row(pc.candidate, tier, context, counts, counter, tokens, sized.pin, options.seed, pc)
+                for pc in picked]
+        stats = _stats(context, counts[counter.name], files, perturbations, picked)
+        perturbed[tier] = AskedContext(context, counts, rows, stats)
+    used = sorted({p for t in options.tiers for p in selected[t] if p in perturbations})
+    return dataclasses.replace(asked, perturbed=perturbed, perturbed_summaries=[perturbations[p].summary() for p in used])
+
+
+def _perturbed_candidates(context: Context, changed: set[str], perturbations: dict[str, FilePerturbation], facts,
+                          ordinary_rows, question_types) -> list[PerturbedCandidate]:
+    """Changed facts of the perturbed files that are unambiguous in the perturbed context (same rules as ordinary rows)."""
+    definitions = {p: [(d.name, d.qualname) for d in perturbations[p].parsed.definitions] if p in changed
+                   else facts.definitions[p] for p in context.paths}
+    ordinary = {(r["question_type"], r["source_file"], r["symbol"]): r["id"] for r in ordinary_rows}
+    out = []
+    for c in context_candidates(context, {p: perturbations[p].facts for p in changed}, definitions):
+        fact = c.fact
+        change = perturbations[fact.path].changes.get((fact.question_type, fact.symbol))
+        if change is None or (question_types and fact.question_type not in question_types):
+            continue
+        out.append(PerturbedCandidate(c, perturbations[fact.path].kind, change,
+                                      ordinary.get((fact.question_type, fact.path, change.original_symbol))))
+    return out
+
+
+def _stats(context: Context, tokens: int, files: list[str], perturbations, picked) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    types: dict[str, int] = {}
+    for pc in picked:
+        kinds[pc.kind] = kinds.get(pc.kind, 0) + 1
+        types[pc.candidate.fact.question_type] = types.get(pc.candidate.fact.question_type, 0) + 1
+    file_kinds: dict[str, int] = {}
+    for p in files:
+        file_kinds[perturbations[p].kind] = file_kinds.get(perturbations[p].kind, 0) + 1
+    return {
+        "context_id": context.context_id,
+        "context_tokens": tokens,
+        "files_perturbed": len(files),
+        "file_kinds": dict(sorted(file_kinds.items())),
+        "rows": len(picked),
+        "paired_rows": sum(1 for pc in picked if pc.pair_id is not None),
+        "kinds": dict(sorted(kinds.items())),
+        "question_types": dict(sorted(types.items())),
+    }

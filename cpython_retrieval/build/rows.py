@@ -1,0 +1,108 @@
+"""A dataset row and a context record, as written to the parquet files (field meanings: `card.FIELD_DOCS`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from ..contexts import Context, segment_text
+from ..perturbations import PerturbedCandidate
+from ..pins import Pin
+from ..questions import Candidate, question_text, row_id
+from ..tokens import RECORDED_TOKENIZERS, TokenCounter, get_counter
+
+
+@dataclass
+class ContextSizer:
+    """Context lengths under every recorded tokenizer, as sums of per-file counts (cached per file and variant)."""
+
+    counter: TokenCounter
+    cache: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+
+    @property
+    def recorded(self) -> list[str]:
+        return list(dict.fromkeys([self.counter.name, *RECORDED_TOKENIZERS]))
+
+    def counts(self, context: Context, texts: dict[str, str], tokens: dict[str, int], variant: str,
+               changed=frozenset()) -> dict[str, int]:
+        """`tokens` holds the primary tokenizer's segment counts of this variant; other tokenizers count here."""
+        counts = {}
+        for name in self.recorded:
+            if name == self.counter.name:
+                counts[name] = sum(tokens[p] for p in context.paths)
+                continue
+            cache = self.cache.setdefault(name, {})
+            other = get_counter(name)
+            keys = [(p, variant if p in changed else "original") for p in context.paths]
+            for key in keys:
+                if key not in cache:
+                    cache[key] = other.count(segment_text(key[0], texts[key[0]]))
+            counts[name] = sum(cache[key] for key in keys)
+        return counts
+
+
+def _difficulty(c: Candidate) -> str:
+    qtype = c.fact.question_type
+    if qtype in ("module_function_count", "absent_symbol"):
+        return "hard"  # needs a whole file counted, or the whole context ruled out
+    if qtype in ("class_location", "method_owner") or not c.name_file:
+        return "medium"  # the symbol must be found without being told the file
+    return "easy"
+
+
+def question_row(c: Candidate, tier: str, context: Context, counts: dict[str, int], counter: TokenCounter,
+                 tokens: dict[str, int], pin: Pin, seed: int,
+                 perturbation: PerturbedCandidate | None = None) -> dict[str, Any]:
+    fact = c.fact
+    token_start = None
+    if c.start is not None:
+        segment_start = context.segment_starts[fact.path]
+        before = sum(tokens[p] for p in context.paths[: context.paths.index(fact.path)])
+        token_start = before + counter.count(context.text[segment_start : c.start])
+    change = perturbation.change if perturbation is not None else None
+    return {
+        "id": (row_id(tier, fact.question_type, fact.path, fact.symbol) if change is None
+               else row_id(tier, fact.question_type, fact.path, change.original_symbol, variant="perturbed")),
+        "tier": tier,
+        "question": question_text(fact.question_type, fact.symbol, fact.path, fact.kind, c.name_file),
+        "answer": fact.answer,
+        "answer_json": json.dumps(fact.answer_json, ensure_ascii=False),
+        "question_type": fact.question_type,
+        "difficulty": _difficulty(c),
+        "source_file": fact.path if fact.question_type != "absent_symbol" else f"Lib/{fact.path}",
+        "symbol": fact.symbol,
+        "ast_node_type": fact.ast_node_type,
+        "answer_char_start": c.start,
+        "answer_char_end": c.end,
+        "answer_token_start": token_start,
+        "depth": None if c.depth is None else round(c.depth, 6),
+        "context_id": context.context_id,
+        "context_tokens": counts[counter.name],
+        "tokenizer": counter.name,
+        "context_token_counts": json.dumps(counts, sort_keys=True),
+        "cpython_version": pin.version,
+        "cpython_tag": pin.tag,
+        "generator_version": __version__,
+        "seed": seed,
+        "perturbed": change is not None,
+        "perturbation_kind": perturbation.kind if change is not None else None,
+        "original_symbol": change.original_symbol if change is not None else None,
+        "perturbed_symbol": change.perturbed_symbol if change is not None else None,
+        "original_answer": change.original_answer if change is not None else None,
+        "pair_id": perturbation.pair_id if change is not None else None,
+    }
+
+
+def context_record(context: Context, counts: dict[str, int], primary: str) -> dict[str, Any]:
+    return {
+        "context_id": context.context_id,
+        "tier": context.tier,
+        "variant": context.variant,
+        "text": context.text,
+        "context_tokens": counts[primary],
+        "tokenizer": primary,
+        "context_token_counts": json.dumps(counts, sort_keys=True),
+        "files": json.dumps(list(context.paths)),
+    }

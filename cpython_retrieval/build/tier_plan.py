@@ -1,0 +1,81 @@
+"""Stage 2: which files each tier holds, in context order (every tier a prefix of the next)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tqdm.auto import tqdm
+
+from ..contexts import plan_tiers
+from ..corpus import SourceFile
+from ..definitions import ParsedModule, parse_module
+from ..facts import module_facts
+from .sized_corpus import SizedCorpus
+
+_RETURN_ARROW = re.compile(r"\)\s*->")
+
+
+@dataclass
+class ParseCache:
+    """Parse each file once, whichever stage asks; remember files that no parser accepts."""
+
+    parsed: dict[str, ParsedModule | None] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # path relative to Lib/ -> reason
+
+    def get(self, source: SourceFile) -> ParsedModule | None:
+        if source.path not in self.parsed:
+            try:
+                self.parsed[source.path] = parse_module(source.text, source.display_path)
+            except SyntaxError as exc:
+                self.parsed[source.path] = None
+                self.failures[source.path] = f"unparsable: {exc}"
+        return self.parsed[source.path]
+
+
+@dataclass(frozen=True)
+class TierPlan:
+    sized: SizedCorpus
+    files: dict[str, list[str]]  # tier (every tier of the ladder) -> display paths in context order
+    segment_tokens: dict[str, int]  # the usable files' segment tokens (unparsable files removed)
+    skipped: dict[str, str]
+    parses: ParseCache
+
+    @property
+    def largest(self) -> list[str]:
+        """Files of the largest requested tier: every file any requested tier uses."""
+        return self.files[self.sized.options.largest_tier]
+
+
+def plan_ladder(sized: SizedCorpus) -> TierPlan:
+    """Plan the whole ladder; if a planned file cannot be parsed, plan again without it."""
+    options, by_path = sized.options, sized.by_path
+    parses = ParseCache()
+    segment_tokens = dict(sized.segment_tokens)
+    skipped = dict(sized.skipped)
+    annotated = _files_with_return_annotations(segment_tokens, by_path, parses)
+    plan = plan_tiers(segment_tokens, options.ladder, options.seed, cover=[annotated])
+    for path in tqdm(plan[options.largest_tier], desc="parsing", disable=not options.progress, unit="file"):
+        parses.get(by_path[path])
+    if parses.failures:  # re-plan without them, so no tier depends on a file that cannot be parsed
+        for rel, reason in parses.failures.items():
+            skipped[rel] = reason
+            segment_tokens.pop(f"Lib/{rel}", None)
+        plan = plan_tiers(segment_tokens, options.ladder, options.seed,
+                          cover=[{p: n for p, n in annotated.items() if p in segment_tokens}])
+        for path in plan[options.largest_tier]:
+            parses.get(by_path[path])
+    return TierPlan(sized, plan, segment_tokens, skipped, parses)
+
+
+def _files_with_return_annotations(segment_tokens, by_path, parses: ParseCache) -> dict[str, int]:
+    """Files offering return_annotation questions, with how many (a text pre-filter, then the parser decides)."""
+    found = {}
+    for path in segment_tokens:
+        if _RETURN_ARROW.search(by_path[path].text):
+            parsed = parses.get(by_path[path])
+            if parsed is not None:
+                n = sum(1 for f in module_facts(parsed, by_path[path].text, path) if f.question_type == "return_annotation")
+                if n:
+                    found[path] = n
+    return found
