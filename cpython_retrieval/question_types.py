@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+FAMILIES = ("single_needle", "two_hop", "aggregation")
+
 #: Canonical answer of an ``absent_symbol`` row (and the escape offered to every
 #: location question, so absent and present rows read the same to the model).
 NOT_PRESENT = "NOT PRESENT"
@@ -25,6 +27,9 @@ class QuestionType:
     #: How answers are compared: expression, expression_list, call_arguments,
     #: path_or_absent, integer, text_line, name_list, dotted_name.
     answer_kind: str
+    #: How many places of the context the answer needs: one (`single_needle`), a chain of two
+    #: (`two_hop`), or every occurrence of something (`aggregation`).
+    family: str = "single_needle"
 
 
 QUESTION_TYPES: dict[str, QuestionType] = {
