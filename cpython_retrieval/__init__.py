@@ -5,7 +5,7 @@ questions -> perturbations -> dataset (+ card); `build/` runs them as stages. Fr
 live in `adapters/` and `tasks/`.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def build_dataset(**kwargs):

@@ -39,8 +39,9 @@ FIELD_DOCS = {
 }
 
 
-def render_card(built) -> str:
-    manifest = built.manifest
+def render_card(built, manifest=None) -> str:
+    """The card of `built`; `manifest` is the one being written (with the fingerprint), else the build's own."""
+    manifest = manifest if manifest is not None else built.manifest
     tiers = list(built.rows)
     configs = []
     for tier in tiers:
@@ -90,6 +91,9 @@ serving stack's prefix cache can reuse work across rows and tiers.
 
 Built by cpython-retrieval {__version__} with seed {manifest['options']['seed']}, tokenizer
 `{manifest['options']['tokenizer']}`, {manifest['options']['per_tier']} questions per tier.
+
+Dataset fingerprint: `{manifest.get('fingerprint', 'not computed (in-memory build)')}` (sha256 over the content of
+every data file; runs that report the same fingerprint asked the same questions on the same contexts).
 
 ## Loading
 
@@ -145,6 +149,7 @@ within a type stratified over answer depth deciles.
 ## Source and manifest
 
 - CPython {pin['version']}, tag `{pin['tag']}`, release tarball `{pin['tarball_url']}` (sha256 `{pin['tarball_sha256']}`).
+- Per-file manifest: {_manifest_origin(manifest)}.
 - Corpus: the pure-Python stdlib modules of `Lib/`, excluding `test/`, `tests/`, `idlelib/`, `lib2to3/` and
   `site-packages/`; {len(manifest['files'])} files, listed with their sha256 in `manifest.json`.
 - Source used: {manifest['source_kind']}; files differing from the pin's manifest: {len(manifest['hash_mismatches'])}.
@@ -153,8 +158,9 @@ within a type stratified over answer depth deciles.
 
 ## License
 
-The context text is CPython source, under the Python Software Foundation License
-(https://docs.python.org/3/license.html). Questions and answers are derived from it.
+The contexts are CPython source text, under the Python Software Foundation License Version 2 and the
+other terms in CPython's `LICENSE`, which ships with this dataset as `LICENSE`
+(https://docs.python.org/3/license.html). Questions and answers are derived from that source.
 
 ## Citation
 
@@ -204,6 +210,16 @@ Every question names its target, so a row can also be asked with no context (a c
 | tier | files perturbed | rows | paired | kinds |
 |---|---|---|---|---|
 {table}"""
+
+
+def _manifest_origin(manifest) -> str:
+    pin = manifest["pin"]
+    if pin.get("manifest_origin") == "derived":
+        return (f"derived from the verified release tarball ({pin['manifest_files']} files; this is a tarball-only "
+                "pin, so no per-file manifest ships with the generator)")
+    if pin.get("manifest_files"):
+        return f"shipped with the generator ({pin['manifest_files']} files), every file verified against it"
+    return "none (an unpinned source built with --allow-mismatch)"
 
 
 def _context(built, tier: str) -> dict:

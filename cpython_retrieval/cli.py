@@ -1,4 +1,4 @@
-"""`cpython-retrieval` command line: build datasets, list and generate pins.
+"""`cpython-retrieval` command line: build, check and publish datasets, run lm-eval, write reports, manage pins.
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming the problem and the fix), 1 unexpected error.
 """
@@ -17,6 +17,8 @@ from .question_types import QUESTION_TYPES
 
 def _tiers(value: str) -> list[str]:
     tiers = [t.strip() for t in value.split(",") if t.strip()]
+    if not tiers:
+        raise argparse.ArgumentTypeError(f"no tier given; name at least one, e.g. --tiers T25 (available: {','.join(DEFAULT_TIERS)})")
     for tier in tiers:
         try:
             tier_budget(tier)
@@ -25,8 +27,30 @@ def _tiers(value: str) -> list[str]:
     return tiers
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from exc
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {number})")
+    return number
+
+
+def _share(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
+    if not 0 <= number < 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1 (got {value})")
+    return number
+
+
 def _types(value: str) -> list[str]:
     types = [t.strip() for t in value.split(",") if t.strip()]
+    if not types:
+        raise argparse.ArgumentTypeError(f"no question type given; choose from {', '.join(QUESTION_TYPES)}")
     unknown = [t for t in types if t not in QUESTION_TYPES]
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown question type(s) {', '.join(unknown)}; choose from {', '.join(QUESTION_TYPES)}")
@@ -34,24 +58,26 @@ def _types(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cpython-retrieval", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="cpython-retrieval", description=__doc__.splitlines()[0],
+                                     epilog="Exit codes: 0 success, 2 bad input (one line on stderr naming the "
+                                            "problem and the fix), 1 unexpected error. Details: docs/.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="build a dataset folder from a pinned CPython Lib/",
                            description="Build prefix-aligned tiers of retrieval questions and write them as a Hugging Face dataset folder.")
-    build.add_argument("--pin", default="auto", help="CPython release to pin, e.g. 3.13.0; 'auto' = the running interpreter's version if shipped, else the newest shipped pin (see `pins list`)")
-    build.add_argument("--source", type=Path, help="a CPython checkout, extracted release tarball or Lib/ directory; default: cached download, the running interpreter's Lib/ when its version matches, else download from python.org")
+    build.add_argument("--pin", default="auto", help="CPython release to pin, e.g. 3.13.15, or a pin JSON file; 'auto' = the running interpreter's version if shipped, else the canonical pin (see `pins list`)")
+    build.add_argument("--source", help="a CPython checkout, release folder or Lib/ directory, or the release tarball (a path or URL, checked against the pin's sha256); default: a cached verified download, a local install of the release, else download the tarball")
     build.add_argument("--tiers", type=_tiers, default=list(DEFAULT_TIERS), help=f"comma-separated tiers (thousands of tokens); default {','.join(DEFAULT_TIERS)}")
-    build.add_argument("--per-tier", type=int, default=100, help="ordinary questions per tier (default 100)")
-    build.add_argument("--perturbed-share", type=float, default=0.2, help="share of each tier's rows asked on the tier's perturbed context (anti-memorization control; default 0.2, 0 disables)")
+    build.add_argument("--per-tier", type=_positive, default=100, help="ordinary questions per tier (default 100)")
+    build.add_argument("--perturbed-share", type=_share, default=0.2, help="share of each tier's rows asked on the tier's perturbed context (anti-memorization control; default 0.2, 0 disables)")
     build.add_argument("--seed", type=int, default=0, help="seed for file order and sampling (default 0)")
     build.add_argument("--tokenizer", default="o200k_base", help="tokenizer that sizes tiers: o200k_base (default), cl100k_base, or a path to a Hugging Face tokenizer.json")
     build.add_argument("--question-types", type=_types, help=f"comma-separated subset of: {', '.join(QUESTION_TYPES)}")
-    build.add_argument("--max-file-tokens", type=int, default=DEFAULT_MAX_FILE_TOKENS, help=f"leave out files longer than this (default {DEFAULT_MAX_FILE_TOKENS})")
+    build.add_argument("--max-file-tokens", type=_positive, default=DEFAULT_MAX_FILE_TOKENS, help=f"leave out files longer than this (default {DEFAULT_MAX_FILE_TOKENS})")
     build.add_argument("--allow-mismatch", action="store_true", help="proceed when files differ from the pin's manifest (their hashes are recorded in manifest.json)")
     build.add_argument("--offline", action="store_true", help="never download a release tarball")
-    build.add_argument("--out", type=Path, required=True, help="output folder")
+    build.add_argument("--out", type=Path, required=True, help="output folder: new, empty, or a previous build (replaced whole, atomically)")
     build.add_argument("--quiet", action="store_true", help="no progress bars or summary")
 
     pub = sub.add_parser("publish", help="upload a built dataset folder to the Hugging Face Hub",
@@ -74,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     pins = sub.add_parser("pins", help="list shipped pins, or generate a pin manifest (maintainers)")
     pins_sub = pins.add_subparsers(dest="pins_command", required=True)
     pins_sub.add_parser("list", help="list the CPython releases with a shipped manifest")
+    fetch = pins_sub.add_parser("fetch", help="download a pin's release tarball, verify its sha256 and cache its Lib/",
+                                description="Fetch a pin's release tarball (its URL, then its mirrors, or --tarball), verify it against the pin's sha256 and extract Lib/ into the user cache, so later builds of that pin work offline.")
+    fetch.add_argument("version", help="a shipped pin, e.g. 3.13.15")
+    fetch.add_argument("--tarball", help="a path or URL of the release tarball to use instead of the pin's URLs")
     gen = pins_sub.add_parser("generate", help="write a pin manifest from a release's Lib/ (maintainers)")
     gen.add_argument("--source", type=Path, required=True, help="the release's checkout, tarball folder or Lib/")
     gen.add_argument("--version", dest="pin_version", required=True, help="release version, e.g. 3.13.0")
@@ -93,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         from .build import build_dataset
-        from .dataset import write_dataset
+        from .dataset import check_output_dir, write_dataset
 
+        check_output_dir(args.out)  # before the build, not after it
         built = build_dataset(
             pin=args.pin, source=args.source, tiers=args.tiers, per_tier=args.per_tier, seed=args.seed,
             tokenizer=args.tokenizer, allow_mismatch=args.allow_mismatch, max_file_tokens=args.max_file_tokens,
@@ -102,6 +133,10 @@ def _run(args: argparse.Namespace) -> int:
             perturbed_share=args.perturbed_share,
         )
         files = write_dataset(built, args.out)
+        for tier, info in built.manifest["tiers"].items():
+            if info["ordinary_rows"] < args.per_tier:
+                print(f"warning: {tier} has {info['ordinary_rows']:,} of the {args.per_tier:,} ordinary questions asked "
+                      "for (every candidate it offers)", file=sys.stderr)
         if not args.quiet:
             pin = built.manifest["pin"]
             print(f"built CPython {pin['version']} ({built.manifest['source_kind']} source) -> {args.out}")
@@ -136,8 +171,20 @@ def _run(args: argparse.Namespace) -> int:
         from .pins import available_pins, write_pin
 
         if args.pins_command == "list":
+            from .pins import load_pin
+
             for version in available_pins():
-                print(version)
+                pin = load_pin(version)
+                kind = f"{len(pin.files)} files hashed" if pin.files else "tarball-only (per-file hashes derived on first verified download)"
+                print(f"{version}\t{kind}")
+            return 0
+        if args.pins_command == "fetch":
+            from .pins import load_pin
+            from .source_fetch import fetch_release
+
+            fetched = fetch_release(load_pin(args.version), tarball=args.tarball)
+            print(f"CPython {args.version}: verified tarball {fetched.tarball_sha256[:12]}..., {len(fetched.files)} "
+                  f"corpus files in {fetched.lib}")
             return 0
         from .manifest import make_pin
 

@@ -1,7 +1,11 @@
-"""Pinned CPython releases: version, tag, release tarball and a sha256 manifest of the `Lib/` files used.
+"""Pinned CPython releases: version, tag, release tarball (with its sha256 and mirrors) and, where we could hash
+the release here, a sha256 manifest of its `Lib/` files.
 
-A pin makes a dataset reproducible: the same pin, options and seed give the same rows, and a
-source whose files differ from the manifest (a distro-patched stdlib, say) is caught.
+A pin makes a dataset reproducible: the same pin, options and seed give the same rows, and a source whose
+files differ from the manifest (a distro-patched stdlib, say) is caught. A *tarball-only* pin ships the
+release tarball's sha256 but no per-file manifest (we could not download the tarball when the pin was made):
+its `Lib/` is verified through the tarball, and the per-file hashes derived from the first verified download
+are recorded in the dataset manifest.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from pathlib import Path
 from .errors import RetrievalError
 
 PIN_PACKAGE = "cpython_retrieval.pin_manifests"
+#: The release the bundled canonical dataset is built from (see `canonical.py` and the changelog for why).
+CANONICAL_PIN = "3.13.15"
 
 
 @dataclass(frozen=True)
@@ -23,14 +29,35 @@ class Pin:
     tag: str
     tarball_url: str
     tarball_sha256: str
-    #: Relative path under `Lib/` -> sha256 of the file's bytes, for every file in the corpus scope.
+    #: Relative path under `Lib/` -> sha256 of the file's bytes, for every file in the corpus scope; empty for a
+    #: tarball-only pin and for an unpinned version.
     files: dict[str, str] = field(default_factory=dict)
     provenance: str = ""
+    #: Other places serving the same tarball bytes (verified by the same sha256), tried after `tarball_url`.
+    mirrors: tuple[str, ...] = ()
 
     @property
     def minor(self) -> tuple[int, int]:
         major, minor, *_ = self.version.split(".")
         return int(major), int(minor)
+
+    @property
+    def tarball_only(self) -> bool:
+        """Verifiable through its release tarball only (no per-file manifest ships)."""
+        return not self.files and bool(self.tarball_sha256)
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.files) or bool(self.tarball_sha256)
+
+    @property
+    def tarball_urls(self) -> list[str]:
+        return [u for u in (self.tarball_url, *self.mirrors) if u]
+
+    def with_files(self, files: dict[str, str]) -> "Pin":
+        """This pin with a per-file manifest derived from its verified tarball."""
+        return Pin(self.version, self.tag, self.tarball_url, self.tarball_sha256, dict(files), self.provenance,
+                   self.mirrors)
 
     def to_json(self) -> str:
         payload = {
@@ -38,6 +65,7 @@ class Pin:
             "tag": self.tag,
             "tarball_url": self.tarball_url,
             "tarball_sha256": self.tarball_sha256,
+            "mirrors": list(self.mirrors),
             "provenance": self.provenance,
             "files": dict(sorted(self.files.items())),
         }
@@ -51,9 +79,16 @@ def available_pins() -> list[str]:
 
 
 def load_pin(version: str) -> Pin:
-    """The shipped pin for `version`; a clear error lists the supported ones otherwise."""
+    """The shipped pin for `version` (or a pin JSON file's path); a clear error lists the supported ones otherwise."""
     if version == "auto":
         version = default_pin_version()
+    as_file = Path(version).expanduser()
+    if version.endswith(".json") and as_file.is_file():
+        try:
+            return pin_from_json(as_file.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RetrievalError(f"{as_file} is not a pin file ({type(exc).__name__}: {exc}); "
+                                 "write one with `cpython-retrieval pins generate`") from exc
     ref = resources.files(PIN_PACKAGE) / f"{version}.json"
     if not ref.is_file():
         raise RetrievalError(
@@ -72,6 +107,7 @@ def pin_from_json(text: str) -> Pin:
         tarball_sha256=data["tarball_sha256"],
         files=dict(data["files"]),
         provenance=data.get("provenance", ""),
+        mirrors=tuple(data.get("mirrors") or ()),
     )
 
 
@@ -81,10 +117,13 @@ def unpinned(version: str) -> Pin:
 
 
 def default_pin_version() -> str:
-    """The running interpreter's version when we ship its manifest (so offline builds work), else the newest pin."""
+    """The running interpreter's version when we ship its manifest (so offline builds work), else the canonical pin."""
     running = platform.python_version()
-    pins = available_pins()
-    return running if running in pins else pins[-1]
+    return running if running in available_pins() else CANONICAL_PIN
+
+
+def oldest_pin_version() -> str:
+    return available_pins()[0]
 
 
 def write_pin(pin: Pin, directory: Path) -> Path:

@@ -23,13 +23,18 @@ class PublishPlan:
     repo_id: str
     tag: str
     private: bool
-    files: tuple[str, ...]  # relative to the folder, sorted
+    files: tuple[str, ...]  # relative to the folder, sorted: the manifest and the files it lists
     commit_message: str
+    left_out: tuple[str, ...] = ()  # other files in the folder, never uploaded
 
     def describe(self) -> str:
         lines = [f"repo: datasets/{self.repo_id} ({'private' if self.private else 'public'})",
                  f"tag: {self.tag}", f"commit message: {self.commit_message}", f"files ({len(self.files)}):"]
-        return "\n".join(lines + [f"  {name}" for name in self.files])
+        lines += [f"  {name}" for name in self.files]
+        if self.left_out:
+            lines.append(f"not uploaded ({len(self.left_out)} file(s) the manifest does not list): "
+                         + ", ".join(self.left_out[:10]) + (" ..." if len(self.left_out) > 10 else ""))
+        return "\n".join(lines)
 
 
 def plan_publish(directory: str | Path, repo_id: str, *, revision: str | None = None, private: bool = False) -> PublishPlan:
@@ -37,22 +42,22 @@ def plan_publish(directory: str | Path, repo_id: str, *, revision: str | None = 
     folder = Path(directory)
     if not _REPO_ID.match(repo_id):
         raise RetrievalError(f"--repo-id {repo_id!r} is not of the form ORG/NAME")
-    manifest = read_manifest(folder)
-    if not (folder / "README.md").is_file():
-        raise RetrievalError(f"{folder} has no README.md dataset card; rebuild it with `cpython-retrieval build`")
-    missing = [t for t in manifest["tiers"] if not (folder / "data" / f"{t}.parquet").is_file()]
-    if missing or not (folder / "data" / "contexts.parquet").is_file():
-        raise RetrievalError(f"{folder} is incomplete (missing data for {', '.join(missing) or 'contexts'}); rebuild it")
+    manifest = read_manifest(folder)  # verifies every listed file: a damaged folder is never published
+    listed = {"manifest.json", *manifest["data_files"]}
+    needed = {"README.md", "data/contexts.parquet", *(f"data/{t}.parquet" for t in manifest["tiers"])}
+    if needed - listed:
+        raise RetrievalError(f"{folder} is incomplete (its manifest lists no {', '.join(sorted(needed - listed))}); rebuild it")
     pin = manifest["pin"]["version"]
     generator = manifest["generator_version"]
     tag = revision or f"cpython-{pin}-gen{generator}-seed{manifest['options']['seed']}"
     if not _TAG.match(tag):
         raise RetrievalError(f"--revision {tag!r} is not a valid tag (letters, digits, '.', '_', '-')")
-    files = tuple(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)))
+    files = tuple(sorted(listed))
+    left_out = tuple(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                            if p.is_file() and p.relative_to(folder).as_posix() not in listed))
     tiers = ", ".join(manifest["tiers"])
     message = f"cpython-retrieval {generator}: CPython {pin} ({manifest['pin']['tag']}), tiers {tiers}, seed {manifest['options']['seed']}"
-    return PublishPlan(repo_id, tag, private, files, message)
+    return PublishPlan(repo_id, tag, private, files, message, left_out)
 
 
 def publish(plan: PublishPlan, directory: str | Path, *, api=None) -> str:

@@ -1,61 +1,97 @@
-"""Find the dataset an adapter should run: an explicit folder or Hub repo, else a cached local build.
+"""Find the dataset an adapter should run: the bundled canonical dataset, an explicit folder or Hub repo, or a
+cached build of another pin or source.
 
-Order: an explicit `dataset` (a local folder, or a Hub repo id that must come with a pinned
-`revision`); otherwise the published dataset when one is configured and reachable or cached;
-otherwise a build from the running interpreter's own `Lib/`, cached in the user cache dir, so the
-main command works on a fresh machine with no network.
+Order: an explicit `dataset` (a local folder, or a Hub repo id that must come with a pinned `revision`); else,
+when neither `pin` nor `source` asks for something else, the canonical dataset bundled with the package (the
+same questions for every user, offline, no build); else a build of that pin or source, cached in the user cache
+dir and keyed by the generator's code, the pin and the *content* of the source. Every folder is verified when it
+is loaded (`dataset.read_manifest`); a corrupt cache entry is rebuilt, a corrupt bundled dataset is an error.
+
+Errors name the fix in the caller's own spelling (`Spelling`): `-T source=...` for Inspect, lm-eval's
+`--metadata` keys, the CLI's flags.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_cache_dir
 
 from . import __version__
+from .canonical import canonical_dir
+from .dataset import DatasetCorrupt, read_manifest
 from .errors import RetrievalError
+from .source_fetch import SourceUnavailable
 
 logger = logging.getLogger(__name__)
 
-#: The published Hub dataset and its pinned revision; None until one is published.
-PUBLISHED_DATASET: tuple[str, str] | None = None
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a framework's user passes the resolution inputs (for error messages)."""
+
+    dataset: str
+    revision: str
+    source: str
+    pin: str
+
+
+CLI_SPELLING = Spelling("--dataset DIR", "--revision TAG", "--source PATH", "--pin VERSION")
+INSPECT_SPELLING = Spelling("-T dataset=DIR", "-T revision=TAG", "-T source=PATH", "-T pin=VERSION")
+LM_EVAL_SPELLING = Spelling("--metadata '{\"dataset\": \"DIR\"}'", "--metadata '{\"dataset_revision\": \"TAG\"}'",
+                            "--metadata '{\"source\": \"PATH\"}'", "--metadata '{\"pin\": \"VERSION\"}'")
 
 
 @dataclass(frozen=True)
 class ResolvedDataset:
     path: Path
-    origin: str  # "local", "hub", "cached-build", "built"
+    origin: str  # "canonical", "local", "hub", "cached-build", "built"
     description: str
 
 
-def resolve_dataset(dataset: str | None = None, *, revision: str | None = None, pin: str = "auto",
-                    source: str | None = None, cache_dir: Path | None = None) -> ResolvedDataset:
+def resolve_dataset(dataset: str | None = None, *, revision: str | None = None, pin: str | None = None,
+                    source: str | None = None, cache_dir: Path | None = None,
+                    spelling: Spelling = CLI_SPELLING) -> ResolvedDataset:
     if dataset:
         local = Path(dataset).expanduser()
         if local.exists():
-            if not (local / "manifest.json").is_file():
-                raise RetrievalError(f"{dataset} is not a cpython-retrieval dataset folder (no manifest.json); build one with `cpython-retrieval build --out DIR`")
+            read_manifest(local)  # verified here: a broken folder fails now, not mid-run
             return ResolvedDataset(local, "local", f"local folder {local}")
-        return _from_hub(dataset, revision)
-    if PUBLISHED_DATASET is not None and source is None:
-        repo_id, pinned = PUBLISHED_DATASET
-        try:
-            return _from_hub(repo_id, pinned)
-        except RetrievalError as exc:
-            logger.warning("published dataset unavailable (%s); building from the local stdlib instead", exc)
-    return _cached_build(pin, source, cache_dir)
+        return _from_hub(dataset, revision, spelling)
+    if pin in (None, "", "canonical") and not source:
+        return _canonical()
+    try:
+        return _cached_build(pin or "auto", source, cache_dir)
+    except SourceUnavailable as exc:
+        raise exc.with_flag(spelling.source) from None
 
 
-def _from_hub(repo_id: str, revision: str | None) -> ResolvedDataset:
-    if "/" not in repo_id:
-        raise RetrievalError(f"dataset {repo_id!r} is neither an existing folder nor a Hub repo id of the form ORG/NAME")
+def _canonical() -> ResolvedDataset:
+    path = canonical_dir()
+    try:
+        manifest = read_manifest(path)
+    except DatasetCorrupt as exc:
+        raise DatasetCorrupt(f"the bundled canonical dataset is damaged ({exc}); reinstall cpython-retrieval") from None
+    return ResolvedDataset(path, "canonical", f"canonical dataset (CPython {manifest['pin']['version']}, bundled)")
+
+
+def _from_hub(repo_id: str, revision: str | None, spelling: Spelling) -> ResolvedDataset:
+    local = Path(repo_id).expanduser()
+    if _looks_like_a_path(repo_id, local):
+        siblings = [p.name for p in local.parent.iterdir()] if local.parent.is_dir() else []
+        near = difflib.get_close_matches(local.name, siblings, n=1)
+        hint = f" (did you mean {local.parent / near[0]}?)" if near else ""
+        raise RetrievalError(f"dataset {repo_id}: no such folder{hint}; pass {spelling.dataset} with a folder written "
+                             "by `cpython-retrieval build --out DIR`, or a Hub repo id ORG/NAME")
     if not revision:
-        raise RetrievalError(f"refusing to load {repo_id} without a pinned revision: pass revision=<tag or commit> (-T revision=...)")
+        raise RetrievalError(f"refusing to load Hub dataset {repo_id} without a pinned revision: pass {spelling.revision} "
+                             "(a tag or commit), so every run loads the same questions")
     try:
         from huggingface_hub import snapshot_download
     except ImportError as exc:
@@ -66,46 +102,52 @@ def _from_hub(repo_id: str, revision: str | None) -> ResolvedDataset:
         offline = os.environ.get("HF_HUB_OFFLINE") == "1"
         raise RetrievalError(
             f"cannot load {repo_id}@{revision} from the Hub{' (HF_HUB_OFFLINE=1 and no cached copy)' if offline else ''}: "
-            f"{type(exc).__name__}; pass dataset=<local folder> or build one with `cpython-retrieval build --out DIR`"
+            f"{type(exc).__name__}; pass {spelling.dataset} with a local folder, or build one with "
+            "`cpython-retrieval build --out DIR`"
         ) from exc
+    read_manifest(path)
     return ResolvedDataset(Path(path), "hub", f"{repo_id}@{revision}")
+
+
+def _looks_like_a_path(text: str, path: Path) -> bool:
+    """Not a Hub id ORG/NAME: a path-like spelling, or one whose first part is a local folder (a mistyped `out/datset`)."""
+    if text.startswith((".", "/", "~")) or text.count("/") != 1 or os.sep != "/" and os.sep in text:
+        return True
+    return path.parent.is_dir()
 
 
 def _cached_build(pin: str, source: str | None, cache_dir: Path | None) -> ResolvedDataset:
     from .build import resolve_pin
 
-    version = resolve_pin(pin, Path(source) if source else None, allow_mismatch=source is not None).version
+    pin_obj = resolve_pin(pin, source, allow_mismatch=source is not None)
     root = Path(cache_dir or user_cache_dir("cpython-retrieval")) / "datasets"
-    key = f"cpython-{version}-gen{__version__}-{generator_fingerprint()}-seed0" + ("" if source is None else "-" + _source_key(source))
+    key = f"cpython-{pin_obj.version}-gen{__version__}-{generator_fingerprint()}-seed0"
+    if source is not None:
+        key += "-" + source_content_key(source)
     target = root / key
     if (target / "manifest.json").is_file():
-        return ResolvedDataset(target, "cached-build", f"cached build of CPython {version} at {target}")
+        try:
+            read_manifest(target)
+            return ResolvedDataset(target, "cached-build", f"cached build of CPython {pin_obj.version} at {target}")
+        except RetrievalError as exc:
+            logger.warning("cached dataset %s is unusable (%s); rebuilding it", target, exc)
+            shutil.rmtree(target, ignore_errors=True)
     from .build import build_dataset
     from .dataset import write_dataset
 
-    logger.warning("no dataset given: building CPython %s tiers from the local stdlib into %s", version, target)
-    built = build_dataset(pin=version, source=source, allow_mismatch=source is not None, allow_download=False)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{key}-"))
-    try:
-        write_dataset(built, tmp)
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished the same build first
-            pass
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return ResolvedDataset(target, "built", f"built CPython {version} from the local stdlib ({built.manifest['source_kind']}) at {target}")
+    logger.warning("building CPython %s tiers into %s (once; later runs reuse it)", pin_obj.version, target)
+    built = build_dataset(pin=pin, source=source, allow_mismatch=source is not None, cache_dir=cache_dir)
+    write_dataset(built, target)
+    return ResolvedDataset(target, "built", f"built CPython {pin_obj.version} ({built.manifest['source_kind']} source) "
+                                            f"at {target}")
 
 
-#: Modules that decide a dataset's content; the framework adapters, scorers and report do not.
-_NOT_GENERATOR = {"adapters", "tasks", "scorers", "report", "lm_eval_tasks"}
+#: Modules that decide a dataset's content; the framework adapters, scorers, report and bundled data do not.
+_NOT_GENERATOR = {"adapters", "tasks", "scorers", "report", "lm_eval_tasks", "canonical"}
 
 
 def generator_fingerprint() -> str:
     """sha256 (12 hex) of the generator's own source and pin manifests: a cached build is reused only by the same code."""
-    import hashlib
-
     package = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
@@ -115,7 +157,17 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def _source_key(source: str) -> str:
-    import hashlib
+def source_content_key(source: str | Path) -> str:
+    """sha256 (12 hex) of a source's corpus files (path and bytes), or of a tarball's bytes: an edited source is a new key."""
+    from .corpus import find_lib_dir, scope_files
+    from .source_fetch import is_tarball, sha256_file
 
-    return hashlib.sha256(str(Path(source).expanduser().resolve()).encode()).hexdigest()[:12]
+    if is_tarball(source):
+        if "://" in str(source):
+            return hashlib.sha256(str(source).encode()).hexdigest()[:12]  # verified by the pin's sha256 when fetched
+        return sha256_file(Path(source).expanduser())[:12]
+    lib = find_lib_dir(Path(source))
+    digest = hashlib.sha256()
+    for relative in scope_files(lib):
+        digest.update(relative.encode() + b"\0" + sha256_file(lib / relative).encode() + b"\n")
+    return digest.hexdigest()[:12]

@@ -1,16 +1,23 @@
-"""Fetch a pin's release tarball from python.org into the user cache: verified, then safely extracted.
+"""A pin's release tarball -> a verified `Lib/` in the user cache: downloaded (or read from a path or URL), checked
+against the pin's sha256, then safely extracted.
 
-Only used when no `--source`, no cached copy and no matching running interpreter can supply `Lib/`.
+Used when no `--source` folder, no cached copy and no matching local interpreter can supply `Lib/`, and for a
+`--source` that is a tarball. The cache entry records the tarball's sha256 and the sha256 of every corpus file it
+holds (`source.json`): for a tarball-only pin that is the per-file manifest, derived from the verified download.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
 import tarfile
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_cache_dir
@@ -19,65 +26,157 @@ from .errors import RetrievalError
 from .pins import Pin
 
 CACHE_APP = "cpython-retrieval"
+SOURCE_RECORD = "source.json"
+_TARBALL_SUFFIXES = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2")
+
+
+class SourceUnavailable(RetrievalError):
+    """No verified `Lib/` for a pin could be found or fetched; the message names the flag that supplies one."""
+
+    def __init__(self, version: str, reason: str, flag: str = "--source PATH") -> None:
+        self.version, self.reason, self.flag = version, reason, flag
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        return (f"CPython {self.version} Lib/ is not available ({self.reason}); pass {self.flag} (a CPython checkout, "
+                f"release folder, Lib/ directory or release tarball)")
+
+    def with_flag(self, flag: str) -> "SourceUnavailable":
+        """The same error, naming the spelling of the fix in the caller's framework (e.g. `-T source=PATH`)."""
+        return SourceUnavailable(self.version, self.reason, flag)
+
+
+@dataclass(frozen=True)
+class CachedSource:
+    lib: Path
+    tarball_sha256: str
+    files: dict[str, str]  # path under Lib/ -> sha256, every corpus file of the verified tarball
 
 
 def cache_root() -> Path:
     return Path(user_cache_dir(CACHE_APP))
 
 
-def cached_lib(pin: Pin, cache_dir: Path | None = None) -> Path | None:
-    """`Lib/` of a previously downloaded release, if present."""
-    lib = (cache_dir or cache_root()) / "sources" / pin.version / "Lib"
-    return lib if (lib / "os.py").is_file() else None
+def is_tarball(source: str | Path) -> bool:
+    """A release tarball given as a path or URL (rather than a folder)."""
+    text = str(source)
+    return "://" in text or text.lower().endswith(_TARBALL_SUFFIXES)
 
 
-def download_release(pin: Pin, cache_dir: Path | None = None, *, timeout: float = 60.0) -> Path:
-    """Download, verify (sha256) and extract the release's `Lib/`; return its path in the cache."""
-    if not pin.tarball_url or not pin.tarball_sha256:
-        raise RetrievalError(f"pin {pin.version} names no release tarball; pass --source PATH to a CPython Lib/")
+def cached_source(pin: Pin, cache_dir: Path | None = None) -> CachedSource | None:
+    """The verified download of this pin's tarball, if one is cached (an entry for another tarball is ignored)."""
     target = (cache_dir or cache_root()) / "sources" / pin.version
+    record = target / SOURCE_RECORD
+    if not (target / "Lib" / "os.py").is_file() or not record.is_file():
+        return None
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("tarball_sha256") != pin.tarball_sha256 or not isinstance(data.get("files"), dict):
+        return None
+    return CachedSource(target / "Lib", data["tarball_sha256"], dict(data["files"]))
+
+
+def fetch_release(pin: Pin, cache_dir: Path | None = None, *, tarball: str | Path | None = None,
+                  timeout: float = 60.0) -> CachedSource:
+    """Download (or copy) the pin's release tarball, verify its sha256, extract `Lib/` into the cache.
+
+    `tarball` is a path or URL to use instead of the pin's own URLs (a mirror, or a file on disk).
+    """
+    if not pin.tarball_sha256:
+        raise SourceUnavailable(pin.version, "the pin names no release tarball")
+    root = cache_dir or cache_root()
+    target = root / "sources" / pin.version
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+    urls = [_as_url(tarball)] if tarball is not None else pin.tarball_urls
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{pin.version}-") as tmp:
         archive = Path(tmp) / "release.tar"
-        try:
-            with urllib.request.urlopen(pin.tarball_url, timeout=timeout) as response, archive.open("wb") as out:
-                shutil.copyfileobj(response, out)
-        except (urllib.error.URLError, OSError) as exc:
-            raise RetrievalError(
-                f"CPython {pin.version} is not available offline and {pin.tarball_url} could not be downloaded "
-                f"({exc}); pass --source PATH to a CPython checkout, release tarball folder or Lib/ directory"
-            ) from exc
-        digest = sha256_file(archive)
-        if digest != pin.tarball_sha256:
-            raise RetrievalError(
-                f"refusing {pin.tarball_url}: sha256 {digest} does not match the pin's {pin.tarball_sha256}; "
-                "the download is corrupt or not the pinned release"
-            )
+        fetched_from, failures = None, []
+        for url in urls:
+            try:
+                _download(url, archive, timeout)
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                failures.append(f"{url}: {getattr(exc, 'reason', exc)}")
+                continue
+            digest = sha256_file(archive)
+            if digest != pin.tarball_sha256:
+                raise RetrievalError(
+                    f"refusing {url}: sha256 {digest} does not match CPython {pin.version}'s {pin.tarball_sha256}; "
+                    "the file is corrupt or not the pinned release")
+            fetched_from = url
+            break
+        if fetched_from is None:
+            raise SourceUnavailable(pin.version, "offline or unreachable: " + "; ".join(failures))
         extracted = Path(tmp) / "extracted"
         extract_lib(archive, extracted)
-        if target.exists():
-            shutil.rmtree(target)
-        (extracted).rename(target)
-    lib = target / "Lib"
-    if not (lib / "os.py").is_file():
-        raise RetrievalError(f"the release tarball for {pin.version} has no Lib/os.py; it is not a CPython release")
-    return lib
+        lib = extracted / "Lib"
+        if not (lib / "os.py").is_file():
+            raise RetrievalError(f"the release tarball for {pin.version} has no Lib/os.py; it is not a CPython release")
+        from .corpus import scope_files  # corpus imports this module
+
+        files = {rel: sha256_file(lib / rel) for rel in scope_files(lib)}
+        record = {"version": pin.version, "tarball_sha256": pin.tarball_sha256, "fetched_from": fetched_from,
+                  "files": files}
+        (extracted / SOURCE_RECORD).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        _replace_dir(extracted, target)
+    return CachedSource(target / "Lib", pin.tarball_sha256, files)
+
+
+def _as_url(tarball: str | Path) -> str:
+    text = str(tarball)
+    if "://" in text:
+        return text
+    return Path(text).expanduser().resolve().as_uri()
+
+
+def _download(url: str, archive: Path, timeout: float) -> None:
+    scheme = urllib.parse.urlparse(url).scheme
+    if scheme not in ("http", "https", "file"):
+        raise ValueError(f"unsupported URL scheme {scheme!r}")
+    with urllib.request.urlopen(url, timeout=timeout) as response, archive.open("wb") as out:
+        shutil.copyfileobj(response, out)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move `new` to `target`, replacing whatever was there, without ever leaving a mix of the two."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def extract_lib(archive: Path, dest: Path) -> None:
-    """Extract only `<top>/Lib/**` into `dest/Lib`, with tarfile's `data` filter (no links out, no devices)."""
+    """Extract only `<top>/Lib/**` into `dest/Lib`, with tarfile's `data` filter (no links out, no devices).
+
+    A hard link to another `Lib/` member is kept (re-pointed like its target); one to anything outside `Lib/`
+    makes the tarball unusable. Any unreadable tarball is one clear error.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive) as tar:
-        members = []
-        for member in tar.getmembers():
-            parts = member.name.split("/")
-            if len(parts) >= 3 and parts[1] == "Lib":
+    try:
+        with tarfile.open(archive) as tar:
+            members = []
+            for member in tar.getmembers():
+                parts = member.name.split("/")
+                if len(parts) < 3 or parts[1] != "Lib":
+                    continue
+                if member.islnk():
+                    link = member.linkname.split("/")
+                    if len(link) < 3 or link[1] != "Lib":
+                        raise RetrievalError(f"refusing {archive.name}: {member.name} is a hard link to {member.linkname}, "
+                                             "outside Lib/; the tarball is not a genuine CPython release")
+                    member.linkname = "/".join(link[1:])
                 member.name = "/".join(parts[1:])
                 members.append(member)
-        try:
             tar.extractall(dest, members=members, filter="data")
-        except tarfile.FilterError as exc:
-            raise RetrievalError(f"refusing {archive.name}: unsafe member ({exc}); the tarball is not a genuine CPython release") from exc
+    except tarfile.FilterError as exc:
+        raise RetrievalError(f"refusing {archive.name}: unsafe member ({exc}); the tarball is not a genuine CPython release") from exc
+    except (tarfile.TarError, EOFError, OSError, KeyError) as exc:
+        raise RetrievalError(f"cannot read {archive.name} as a release tarball ({type(exc).__name__}: {exc})") from exc
 
 
 def sha256_file(path: Path) -> str:

@@ -34,7 +34,8 @@ def assemble(asked: TierRows) -> BuiltDataset:
         "generator": "cpython-retrieval",
         "generator_version": __version__,
         "pin": {"version": pin.version, "tag": pin.tag, "tarball_url": pin.tarball_url,
-                "tarball_sha256": pin.tarball_sha256, "manifest_files": len(pin.files)},
+                "tarball_sha256": pin.tarball_sha256, "manifest_files": len(pin.files),
+                "manifest_origin": corpus.manifest_origin},
         "source_kind": corpus.source_kind,
         "options": {"tiers": list(options.tiers), "per_tier": options.per_tier, "perturbed_share": options.perturbed_share,
                     "seed": options.seed, "tokenizer": primary, "max_file_tokens": options.max_file_tokens,
@@ -45,6 +46,7 @@ def assemble(asked: TierRows) -> BuiltDataset:
         "tiers": {tier: {"context_id": asked.original[tier].context.context_id,
                          "files": len(asked.original[tier].context.paths),
                          "context_tokens": asked.original[tier].counts[primary], "rows": len(rows[tier]),
+                         "ordinary_rows": len(asked.original[tier].rows),
                          "perturbation": asked.perturbed[tier].stats if tier in asked.perturbed else None}
                   for tier in options.tiers},
         "perturbations": asked.perturbed_summaries,

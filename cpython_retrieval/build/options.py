@@ -13,7 +13,7 @@ from ..question_types import QUESTION_TYPES
 @dataclass(frozen=True)
 class BuildOptions:
     pin: str = "auto"
-    source: Path | None = None
+    source: str | Path | None = None  # a folder, or a release tarball's path or URL
     tiers: tuple[str, ...] = DEFAULT_TIERS  # sorted smallest first
     per_tier: int = 100
     seed: int = 0
@@ -49,7 +49,7 @@ def build_options(*, pin: str = "auto", source=None, tiers=DEFAULT_TIERS, per_ti
     if unknown:
         raise RetrievalError(f"unknown question type(s) {', '.join(unknown)}; choose from {', '.join(QUESTION_TYPES)}")
     return BuildOptions(
-        pin=pin, source=Path(source) if source is not None else None, tiers=tuple(sort_tiers(tiers)),
+        pin=pin, source=source, tiers=tuple(sort_tiers(tiers)),
         per_tier=per_tier, seed=seed, tokenizer=tokenizer, allow_mismatch=allow_mismatch,
         max_file_tokens=max_file_tokens, question_types=tuple(question_types) if question_types else None,
         cache_dir=cache_dir, allow_download=allow_download, progress=progress, perturbed_share=perturbed_share,

@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 from ..contexts import plan_tiers
 from ..corpus import SourceFile
 from ..definitions import ParsedModule, parse_module
+from ..errors import RetrievalError
 from ..facts import module_facts
 from .sized_corpus import SizedCorpus
 
@@ -65,6 +66,11 @@ def plan_ladder(sized: SizedCorpus) -> TierPlan:
                           cover=[{p: n for p, n in annotated.items() if p in segment_tokens}])
         for path in plan[options.largest_tier]:
             parses.get(by_path[path])
+    empty = [t for t in options.tiers if not plan[t]]
+    if empty:
+        raise RetrievalError(f"tier {empty[0]} holds no file: every file is longer than the tier, over --max-file-tokens "
+                             f"{options.max_file_tokens}, or left out ({len(skipped)} left out); raise --max-file-tokens "
+                             "or build larger tiers")
     return TierPlan(sized, plan, segment_tokens, skipped, parses)
 
 

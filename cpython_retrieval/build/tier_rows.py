@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 
 from ..contexts import Context, render_context
 from ..corpus import SourceFile
+from ..errors import RetrievalError
 from ..questions import AbsentClass, Candidate, absent_candidates, context_candidates, sample_questions
 from .parsed_facts import ParsedFacts
 from .rows import ContextSizer, context_record, question_row
@@ -59,6 +60,9 @@ def ask_tiers(facts: ParsedFacts) -> TierRows:
         chosen = [c for c in chosen if _verify_absent(c, by_path, plan.parses)]
         rows = [question_row(c, tier, context, counts, counter, plan.segment_tokens, sized.pin, options.seed)
                 for c in chosen]
+        if not rows:
+            raise RetrievalError(f"tier {tier} has no question to ask with question types "
+                                 f"{', '.join(options.question_types or ['all'])}; choose other types or tiers")
         original[tier] = AskedContext(context, counts, rows)
     return TierRows(facts, sizer, original)
 

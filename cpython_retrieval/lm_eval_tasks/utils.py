@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from typing import Any
 
 import datasets
 
 from cpython_retrieval.adapters.lm_eval_guard import check_context_window
-from cpython_retrieval.dataset import load_contexts, load_rows, read_manifest
+from cpython_retrieval.dataset import dataset_identity, load_contexts, load_rows, read_manifest
 from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.prompt import render_prompt
 from cpython_retrieval.question_types import QUESTION_TYPES
@@ -42,15 +43,16 @@ _contexts: dict[tuple[str, str], str] = {}
 
 
 def dataset_dir(metadata: dict[str, Any]) -> str:
-    """The dataset folder the tasks run, resolved once per process."""
-    from cpython_retrieval.resolve import resolve_dataset
+    """The dataset folder the tasks run, resolved once per process (default: the bundled canonical dataset)."""
+    from cpython_retrieval.resolve import LM_EVAL_SPELLING, resolve_dataset
 
     name = metadata.get("dataset") or os.environ.get(DATASET_ENV) or None
     revision = metadata.get("dataset_revision") or os.environ.get(REVISION_ENV) or None
-    key = (str(name) if name else None, str(revision) if revision else None)
+    pin, source = metadata.get("pin") or None, metadata.get("source") or None
+    key = tuple(str(v) if v else None for v in (name, revision, pin, source))
     with _lock:
         if key not in _resolved:
-            resolved = resolve_dataset(key[0], revision=key[1])
+            resolved = resolve_dataset(key[0], revision=key[1], pin=key[2], source=key[3], spelling=LM_EVAL_SPELLING)
             logger.info("cpython_retrieval: dataset %s", resolved.description)
             _resolved[key] = str(resolved.path)
         return _resolved[key]
@@ -70,11 +72,12 @@ def _context_text(directory: str, context_id: str) -> str:
     return text
 
 
-def _doc(row: dict[str, Any], directory: str, no_context: bool) -> dict[str, Any]:
+def _doc(row: dict[str, Any], directory: str, no_context: bool, identity: dict[str, Any]) -> dict[str, Any]:
     doc = dict(row)
     doc.pop("context", None)
     doc["dataset_dir"] = directory
     doc["no_context"] = no_context
+    doc.update(identity)  # pin, generator version and fingerprint travel with every logged sample
     return doc
 
 
@@ -88,8 +91,29 @@ def load_docs(cpr_tier: str, **metadata: Any) -> dict[str, datasets.Dataset]:
     """`custom_dataset` of every tier task: `{"test": Dataset}` of the tier's rows, after the guard.
 
     lm-eval calls it with the task metadata (model_args | --metadata | the YAML's) plus the
-    task's `dataset_kwargs` (`cpr_tier`), so it accepts and ignores unknown keys.
+    task's `dataset_kwargs` (`cpr_tier`), so it accepts and ignores unknown keys. Under lm-eval's
+    command line an expected problem (a bad argument, a window too small) ends the run with one line
+    and exit code 2 instead of a traceback; from Python it is an ordinary RetrievalError.
     """
+    try:
+        return _load_docs(cpr_tier, metadata)
+    except RetrievalError as exc:
+        if _under_lm_eval_cli():
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        raise
+
+
+def _under_lm_eval_cli() -> bool:
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "lm_eval.__main__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _load_docs(cpr_tier: str, metadata: dict[str, Any]) -> dict[str, datasets.Dataset]:
     task = f"cpython_retrieval_{cpr_tier.lower()}"
     directory = dataset_dir(metadata)
     manifest = read_manifest(directory)
@@ -104,7 +128,8 @@ def load_docs(cpr_tier: str, **metadata: Any) -> dict[str, datasets.Dataset]:
     no_context = _truthy(metadata.get("no_context"))
     if rows and not no_context:
         _guard(task, rows, directory, metadata)
-    return {"test": datasets.Dataset.from_list([_doc(row, directory, no_context) for row in rows])}
+    identity = dataset_identity(manifest)
+    return {"test": datasets.Dataset.from_list([_doc(row, directory, no_context, identity) for row in rows])}
 
 
 def _select(rows: list[dict[str, Any]], metadata: dict[str, Any], task: str) -> list[dict[str, Any]]:

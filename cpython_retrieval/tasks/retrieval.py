@@ -4,10 +4,9 @@
     inspect eval cpython_retrieval/T50 --model openai/gpt-4.1 -T trials=3 -T perturbed=exclude
 
 Dataset resolution (`resolve.resolve_dataset`): an explicit `dataset` (local folder, or Hub repo
-id with a pinned `revision`) wins; otherwise the published dataset if one is configured and
-reachable or cached; otherwise, offline with nothing cached, a build from the running
-interpreter's own `Lib/`, cached in the user cache dir (the pin used is logged and recorded in the
-task's metadata).
+id with a pinned `revision`) wins; otherwise, unless `pin` or `source` asks for another build, the
+canonical dataset bundled with the package (the same questions for every user, offline). Pin,
+generator version and the dataset's fingerprint are recorded in the task's metadata.
 """
 
 from __future__ import annotations
@@ -19,11 +18,12 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 
 from ..contexts import DEFAULT_TIERS
-from ..dataset import load_contexts, load_rows, read_manifest
+from ..dataset import dataset_identity, load_contexts, load_rows, read_manifest
 from ..errors import RetrievalError
 from ..prompt import prompt_parts
 from ..question_types import QUESTION_TYPES
-from ..resolve import resolve_dataset
+from ..resolve import INSPECT_SPELLING, resolve_dataset
+from .errors import task_error
 from .scorers import ast_semantic_match, factuality_judge, substring_match
 from .solver import cold_warm_trials, remember_contexts
 
@@ -54,18 +54,26 @@ def _samples(rows: list[dict[str, Any]], *, no_context: bool) -> list[Sample]:
     return samples
 
 
-def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str = "auto",
+def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                    source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                    no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
                    judge: str | None = None) -> Task:
     """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
+    try:
+        return _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials,
+                               judge)
+    except RetrievalError as exc:
+        raise task_error(exc) from None
+
+
+def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge) -> Task:
     if perturbed not in PERTURBED_MODES:
         raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
     trials = int(trials)
     if trials < 1:
         raise RetrievalError(f"trials must be at least 1 (got {trials})")
     types = _question_types(question_types)
-    resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source)
+    resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source, spelling=INSPECT_SPELLING)
     manifest = read_manifest(resolved.path)
     if tier not in manifest.get("tiers", {}):
         raise RetrievalError(f"dataset {resolved.description} has no tier {tier} (have: {', '.join(manifest.get('tiers', {}))})")
@@ -101,9 +109,8 @@ def retrieval_task(tier: str, dataset: str | None = None, revision: str | None =
             "dataset_origin": resolved.origin,
             "dataset": resolved.description,
             "dataset_path": str(resolved.path),
-            "cpython_version": pin_info.get("version"),
+            **dataset_identity(manifest),
             "cpython_tag": pin_info.get("tag"),
-            "generator_version": manifest.get("generator_version"),
             "perturbed": perturbed,
             "no_context": no_context,
             "question_types": types,
@@ -117,12 +124,11 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
 
     Args:
         dataset: A local dataset folder, or a Hugging Face dataset repo id (needs `revision`).
-            Default: the published dataset if reachable or cached, else a build from the running
-            interpreter's `Lib/`, cached in the user cache dir.
+            Default: the canonical dataset bundled with the package.
         revision: The pinned Hub revision (tag or commit) of a Hub `dataset`.
-        pin: CPython version to build from when no dataset is given (`auto`: the running
-            interpreter's version when a manifest ships for it, else the newest pin).
-        source: A CPython checkout or `Lib/` folder to build from when no dataset is given.
+        pin: Another CPython release to build from (see `cpython-retrieval pins list`; downloaded
+            and verified when online), cached after the first build.
+        source: A CPython checkout, `Lib/` folder or release tarball to build from.
         perturbed: Perturbation rows: `include` (default), `only`, or `exclude`.
         no_context: Closed-book control: ask the questions without any files.
         question_types: Only these question types (comma-separated or a list).
@@ -132,7 +138,7 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
 
 
 def _make(tier: str) -> Callable[..., Task]:
-    def tier_task(dataset: str | None = None, revision: str | None = None, pin: str = "auto",
+    def tier_task(dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
                   judge: str | None = None) -> Task:

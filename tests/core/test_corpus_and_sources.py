@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import http.server
 import io
 import shutil
@@ -16,7 +17,7 @@ from cpython_retrieval.build import build_dataset
 from cpython_retrieval.corpus import find_lib_dir, in_scope, interpreter_lib, load_corpus, resolve_lib
 from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.pins import Pin, available_pins, load_pin, unpinned
-from cpython_retrieval.source_fetch import download_release
+from cpython_retrieval.source_fetch import fetch_release
 
 GOOD = 'class Alpha:\n    """Alpha does the first thing well."""\n    def run(self, n: int) -> int:\n        return n\n\ndef helper(a, b):\n    return a\n'
 
@@ -66,18 +67,32 @@ def test_source_order_explicit_then_cache_then_interpreter(tmp_path):
     if pin is None:
         pytest.skip("running interpreter has no shipped pin")
     explicit = make_lib(tmp_path / "explicit")
-    assert resolve_lib(pin, tmp_path / "explicit", cache_dir=tmp_path / "cache") == (explicit, "explicit")
-    assert resolve_lib(pin, None, cache_dir=tmp_path / "cache") == (interpreter_lib(), "interpreter")
+    found = resolve_lib(pin, tmp_path / "explicit", cache_dir=tmp_path / "cache")
+    assert (found.lib, found.kind) == (explicit, "explicit")
+    found = resolve_lib(pin, None, cache_dir=tmp_path / "cache")
+    assert (found.lib, found.kind) == (interpreter_lib(), "interpreter")
     cached = make_lib(tmp_path / "cache" / "sources" / pin.version)
-    assert resolve_lib(pin, None, cache_dir=tmp_path / "cache") == (cached, "cache")
+    (cached.parent / "source.json").write_text(json.dumps({"tarball_sha256": pin.tarball_sha256, "files": {}}))
+    found = resolve_lib(pin, None, cache_dir=tmp_path / "cache")
+    assert (found.lib, found.kind) == (cached, "cache")
 
 
 def test_offline_with_nothing_usable_is_one_clear_error(tmp_path):
-    other = next(v for v in available_pins() if v != __import__("platform").python_version())
     with pytest.raises(RetrievalError) as err:
-        load_corpus(load_pin(other), cache_dir=tmp_path, allow_download=False)
+        load_corpus(load_pin("3.14.10"), cache_dir=tmp_path, allow_download=False)
     message = str(err.value)
-    assert other in message and "--source" in message and "\n" not in message
+    assert "3.14.10" in message and "--source" in message and "\n" not in message
+
+
+def test_another_local_install_of_the_release_is_used_and_verified(tmp_path, monkeypatch):
+    from cpython_retrieval.corpus import local_install_lib
+
+    other = next((v for v in available_pins() if v != __import__("platform").python_version()
+                  and load_pin(v).files and local_install_lib(v)), None)
+    if other is None:
+        pytest.skip("no other pinned release is installed here (pyenv)")
+    corpus = load_corpus(load_pin(other), cache_dir=tmp_path, allow_download=False)
+    assert corpus.source_kind == "local-install" and not corpus.mismatches
 
 
 def test_modified_file_is_refused_unless_allowed(tmp_path):
@@ -141,9 +156,11 @@ def test_download_verifies_and_extracts_only_lib(serve, tmp_path):
     data = _tarball(_release("9.1.0"))
     (root / "Python-9.1.0.tar.xz").write_bytes(data)
     pin = Pin("9.1.0", "v9.1.0", f"{base}/Python-9.1.0.tar.xz", hashlib.sha256(data).hexdigest())
-    lib = download_release(pin, tmp_path / "cache")
+    lib = fetch_release(pin, tmp_path / "cache").lib
     assert (lib / "alpha.py").read_text() == GOOD and not (lib.parent / "Modules").exists()
-    assert resolve_lib(pin, None, cache_dir=tmp_path / "cache") == (lib, "cache")
+    found = resolve_lib(pin, None, cache_dir=tmp_path / "cache")
+    assert (found.lib, found.kind) == (lib, "cache")
+    assert found.pin.files["alpha.py"] == hashlib.sha256(GOOD.encode()).hexdigest()  # derived from the tarball
 
 
 def test_download_with_wrong_checksum_is_refused(serve, tmp_path):
@@ -151,7 +168,7 @@ def test_download_with_wrong_checksum_is_refused(serve, tmp_path):
     (root / "Python-9.2.0.tar.xz").write_bytes(_tarball(_release("9.2.0")))
     pin = Pin("9.2.0", "v9.2.0", f"{base}/Python-9.2.0.tar.xz", "0" * 64)
     with pytest.raises(RetrievalError, match="refusing .* sha256"):
-        download_release(pin, tmp_path / "cache")
+        fetch_release(pin, tmp_path / "cache")
     assert not (tmp_path / "cache" / "sources" / "9.2.0").exists()
 
 
@@ -162,14 +179,14 @@ def test_download_with_an_escaping_member_is_refused(serve, tmp_path):
     (root / "Python-9.3.0.tar.xz").write_bytes(data)
     pin = Pin("9.3.0", "v9.3.0", f"{base}/Python-9.3.0.tar.xz", hashlib.sha256(data).hexdigest())
     with pytest.raises(RetrievalError, match="unsafe member"):
-        download_release(pin, tmp_path / "cache")
+        fetch_release(pin, tmp_path / "cache")
     assert not (tmp_path / "escape.py").exists()
 
 
 def test_unreachable_download_names_the_pin_and_the_fix(tmp_path):
     pin = Pin("9.4.0", "v9.4.0", "http://127.0.0.1:9/Python-9.4.0.tar.xz", "0" * 64)
     with pytest.raises(RetrievalError, match=r"9\.4\.0 .*--source"):
-        download_release(pin, tmp_path, timeout=2)
+        fetch_release(pin, tmp_path, timeout=2)
 
 
 def test_unpinned_versions_need_allow_mismatch(tmp_path):

@@ -23,7 +23,7 @@ def folder(tmp_path_factory):
 
 def test_plan_lists_exactly_the_dataset_files(folder):
     plan = plan_publish(folder, "org/cpython-retrieval")
-    assert plan.files == ("README.md", "data/T25.parquet", "data/contexts.parquet", "manifest.json")
+    assert plan.files == ("LICENSE", "README.md", "data/T25.parquet", "data/contexts.parquet", "manifest.json")
     assert plan.tag.startswith("cpython-3.") and "gen" in plan.tag
     assert "CPython" in plan.commit_message and "T25" in plan.commit_message
     assert plan_publish(folder, "org/x", revision="v1").tag == "v1"
