@@ -84,6 +84,28 @@ def plan_tiers(segment_tokens: dict[str, int], tiers, seed: int, cover=()) -> di
     return plans
 
 
+def plan_within(candidates: dict[str, list[str]], segment_tokens: dict[str, int]) -> dict[str, list[str]]:
+    """Re-plan a ladder at other file sizes (perturbed files at their edited size), keeping it prefix-aligned.
+
+    Each tier, smallest first, takes first-fit in the order given the files of its own candidate list (the
+    original plan of that tier) not yet taken, within its budget. So a tier never holds a file its original
+    plan lacks, every tier is a prefix of the next, and each stays within its budget at the new sizes.
+    """
+    taken: list[str] = []
+    seen: set[str] = set()
+    used = 0
+    plans: dict[str, list[str]] = {}
+    for tier in sort_tiers(candidates):
+        budget = tier_budget(tier)
+        for path in candidates[tier]:
+            if path not in seen and used + segment_tokens[path] <= budget:
+                taken.append(path)
+                seen.add(path)
+                used += segment_tokens[path]
+        plans[tier] = list(taken)
+    return plans
+
+
 @dataclass(frozen=True)
 class Context:
     """One rendered context: its text and where each file's text starts in it."""

@@ -52,11 +52,25 @@ class Definition:
         return self.kind == "function" and self.owner_class is None and not self.in_function and self.direct and "." not in self.qualname
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """A name bound by assignment in a class body or at module level (`x = ...`, `a, b = ...`, `x: int = ...`).
+
+    Not a question target, but a reader looking for "the method `m`" would also consider `m = staticmethod(f)`,
+    so targets are named to be unique among these too.
+    """
+
+    name: str
+    qualname: str  # the owner class's qualname + "." + name, or the name itself at module level
+    module_level: bool
+
+
 @dataclass
 class ParsedModule:
     path: str
     definitions: list[Definition] = field(default_factory=list)
     parser: str = "ast"
+    assignments: list[Assignment] = field(default_factory=list)  # outside functions, in source order
 
     @property
     def module_function_count(self) -> int:

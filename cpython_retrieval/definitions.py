@@ -10,11 +10,11 @@ from __future__ import annotations
 import ast
 import warnings
 
-from .definition_records import Definition, Item, LineIndex, ParsedModule, Span, name_span
+from .definition_records import Assignment, Definition, Item, LineIndex, ParsedModule, Span, name_span
 from .definitions_ast import AstCollector
 from .parse_lock import PARSE_LOCK
 
-__all__ = ["Definition", "Item", "LineIndex", "ParsedModule", "Span", "name_span", "parse_module"]
+__all__ = ["Assignment", "Definition", "Item", "LineIndex", "ParsedModule", "Span", "name_span", "parse_module"]
 
 
 def parse_module(text: str, path: str, *, prefer: str = "ast") -> ParsedModule:
@@ -28,7 +28,9 @@ def parse_module(text: str, path: str, *, prefer: str = "ast") -> ParsedModule:
             except (SyntaxError, ValueError):
                 pass
             else:
-                return ParsedModule(path, AstCollector(text).collect(tree), "ast")
+                collector = AstCollector(text)
+                return ParsedModule(path, collector.collect(tree), "ast", collector.assignments)
         from .definitions_cst import collect_with_libcst  # libcst loads only when a file needs it
 
-        return ParsedModule(path, collect_with_libcst(text), "libcst")
+        definitions, assignments = collect_with_libcst(text)
+        return ParsedModule(path, definitions, "libcst", assignments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from .definition_records import Definition, Item, LineIndex, Span, name_span
+from .definition_records import Assignment, Definition, Item, LineIndex, Span, name_span
 
 
 class AstCollector:
@@ -14,6 +14,7 @@ class AstCollector:
         self.text = text
         self.index = LineIndex(text)
         self.found: list[Definition] = []
+        self.assignments: list[Assignment] = []
 
     def span(self, node: ast.AST) -> Span:
         return Span(
@@ -34,8 +35,16 @@ class AstCollector:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.visit_definition(stmt, prefix=prefix, in_function=in_function, owner=owner, direct=direct)
             else:
+                if not in_function:
+                    self.record_assignments(stmt, prefix, module_level=owner is None)
                 for child_body in _nested_bodies(stmt):
                     self.visit_body(child_body, prefix=prefix, in_function=in_function, owner=owner, direct=False)
+
+    def record_assignments(self, stmt: ast.stmt, prefix: str, *, module_level: bool) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        for target in targets:
+            for name in _bound_names(target):
+                self.assignments.append(Assignment(name, f"{prefix}{name}", module_level))
 
     def visit_definition(self, node, *, prefix: str, in_function: bool, owner: str | None, direct: bool) -> None:
         qualname = f"{prefix}{node.name}"
@@ -95,6 +104,17 @@ class AstCollector:
             return (), None
         first, last = self.span(ordered[0][1]), self.span(ordered[-1][1])
         return tuple(name for name, _ in ordered), Span(first.start, last.end)
+
+
+def _bound_names(target: ast.expr) -> list[str]:
+    """Names an assignment target binds: `x`, each of `a, (b, *c)`; not attributes or subscripts."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _bound_names(element)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
 
 
 def _nested_bodies(stmt: ast.stmt):

@@ -8,10 +8,10 @@ import sys
 import libcst as cst
 import libcst.metadata as md
 
-from .definition_records import Definition, Item, LineIndex, Span, name_span
+from .definition_records import Assignment, Definition, Item, LineIndex, Span, name_span
 
 
-def collect_with_libcst(text: str) -> list[Definition]:
+def collect_with_libcst(text: str) -> tuple[list[Definition], list[Assignment]]:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -21,7 +21,8 @@ def collect_with_libcst(text: str) -> list[Definition]:
     sys.setrecursionlimit(max(limit, 20_000))  # long `a + b + ...` chains recurse once per operand
     try:
         positions = wrapper.resolve(md.PositionProvider)
-        return CstCollector(text, positions).collect(module)
+        collector = CstCollector(text, positions)
+        return collector.collect(module), collector.assignments
     except RecursionError as exc:
         raise SyntaxError("libcst: expression nesting too deep to analyse") from exc
     finally:
@@ -34,6 +35,7 @@ class CstCollector:
         self.positions = positions
         self.index = LineIndex(text)
         self.found: list[Definition] = []
+        self.assignments: list[Assignment] = []
 
     def offset(self, position: md.CodePosition) -> int:
         return self.index.starts[position.line - 1] + position.column
@@ -54,7 +56,9 @@ class CstCollector:
         for stmt in body:
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 self.visit_definition(stmt, prefix=prefix, in_function=in_function, owner=owner, direct=direct)
-            elif not isinstance(stmt, cst.SimpleStatementLine):
+            elif isinstance(stmt, (cst.SimpleStatementLine, cst.BaseSmallStatement)):
+                self.record_assignments(stmt, prefix, in_function=in_function, owner=owner)
+            else:
                 self.visit_nested(stmt, prefix=prefix, in_function=in_function, owner=owner)
 
     def visit_nested(self, node: cst.CSTNode, *, prefix: str, in_function: bool, owner: str | None) -> None:
@@ -62,9 +66,27 @@ class CstCollector:
         for child in node.children:
             if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
                 self.visit_definition(child, prefix=prefix, in_function=in_function, owner=owner, direct=False)
+            elif isinstance(child, (cst.SimpleStatementLine, cst.BaseSmallStatement)):
+                self.record_assignments(child, prefix, in_function=in_function, owner=owner)
             elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.If, cst.Else, cst.ExceptHandler,
                                     cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
                 self.visit_nested(child, prefix=prefix, in_function=in_function, owner=owner)
+
+    def record_assignments(self, stmt, prefix: str, *, in_function: bool, owner: str | None) -> None:
+        """`x = ...`, `a, b = ...` and `x: T = ...` outside functions, as the `ast` producer records them."""
+        if in_function:
+            return
+        smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+        for small in smalls:
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            else:
+                continue
+            for target in targets:
+                for name in _bound_names(target):
+                    self.assignments.append(Assignment(name, f"{prefix}{name}", owner is None))
 
     def visit_definition(self, node, *, prefix: str, in_function: bool, owner: str | None, direct: bool) -> None:
         name = node.name.value
@@ -138,3 +160,12 @@ class CstCollector:
         last_param = ordered[-1][1]
         last = self.span(last_param.annotation.annotation if last_param.annotation else last_param.name).end
         return tuple(name for name, _ in ordered), Span(first, last)
+
+
+def _bound_names(target: cst.BaseExpression) -> list[str]:
+    """Names an assignment target binds: `x`, each of `a, (b, *c)`; not attributes or subscripts."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _bound_names(element.value)]
+    return []

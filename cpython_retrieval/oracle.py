@@ -11,7 +11,7 @@ How it answers:
 2. split the block into files at the `# ===== File: Lib/x.py =====` headers and parse each file's
    text with `definitions.parse_module` (read as text, never imported); parses are cached by the
    sha256 of the context, so a tier's many questions share one parse;
-3. parse the question back from the templates of `questions.question_text` and look the answer up
+3. parse the question back with `question_text.parse_question` (the inverse of the generator's wording) and look the answer up
    in the facts `facts.module_facts` extracts (the same extractor that wrote the expected answers).
 
 `class_location` and `absent_symbol` questions are worded identically: the answer is the path of the
@@ -22,7 +22,6 @@ one file that defines the class at top level, else `NOT PRESENT`. A prompt with 
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from .contexts import HEADER_PATTERN
 from .definitions import ParsedModule, parse_module
 from .facts import Fact, module_facts
 from .prompt import CONTEXT_CLOSE, CONTEXT_OPEN
+from .question_text import ParsedQuestion, parse_question
 from .question_types import NOT_PRESENT
 
 __all__ = ["ParsedQuestion", "FileIndex", "oracle_answer", "parse_question", "split_prompt", "split_context",
@@ -38,45 +38,6 @@ __all__ = ["ParsedQuestion", "FileIndex", "oracle_answer", "parse_question", "sp
 
 #: What the oracle says when it cannot read a question (never happens on dataset rows).
 UNKNOWN = "UNKNOWN"
-
-_SYM = r"`(?P<symbol>[^`]+)`"
-_WHERE = r"(?: defined in `(?P<path>[^`]+)`)?"
-_KIND = r"(?P<kind>function|method|class)"
-_TEMPLATES: list[tuple[str, re.Pattern[str]]] = [
-    ("return_annotation", re.compile(rf"What is the return annotation of the {_KIND} {_SYM}{_WHERE}\?")),
-    ("decorators", re.compile(rf"Which decorators are applied to the {_KIND} {_SYM}{_WHERE}, from top to bottom\?")),
-    ("docstring_first_line", re.compile(rf"What is the first non-empty line of the docstring of the {_KIND} {_SYM}{_WHERE}\?")),
-    ("parameters", re.compile(rf"What are the parameter names of the {_KIND} {_SYM}{_WHERE}, in order\?")),
-    ("base_classes", re.compile(rf"What are the base classes of the class {_SYM}{_WHERE}, in order\?")),
-    ("class_location", re.compile(rf"Which file defines the class {_SYM}\?")),
-    ("method_owner", re.compile(r"In `(?P<path>[^`]+)`, which class defines the method `(?P<symbol>[^`]+)`\?")),
-    ("module_function_count", re.compile(r"How many functions are defined directly in the module body of `(?P<path>[^`]+)`")),
-]
-
-
-@dataclass(frozen=True)
-class ParsedQuestion:
-    """A question read back from its template. `class_location` also stands for `absent_symbol`."""
-
-    question_type: str
-    symbol: str
-    path: str | None = None
-    kind: str | None = None
-
-
-def parse_question(question: str) -> ParsedQuestion | None:
-    """Read a question (with or without its `Question: ` prefix and answer-format sentence) back into its parts."""
-    text = question.strip()
-    if "Question: " in text:
-        text = text.rsplit("Question: ", 1)[1]
-    for qtype, pattern in _TEMPLATES:
-        match = pattern.search(text)
-        if match:
-            groups = match.groupdict()
-            symbol = groups.get("symbol") or groups.get("path") or ""
-            return ParsedQuestion(qtype, symbol, groups.get("path"), groups.get("kind"))
-    return None
-
 
 def split_prompt(prompt: str) -> tuple[str | None, str]:
     """(context text or None when the prompt has no `<files>` block, question text)."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .contexts import sort_tiers
@@ -81,21 +82,30 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What the whole corpus contains, so new names and sentences can be checked to occur nowhere in it."""
+    """What the whole corpus contains, so new names and sentences can be checked to occur nowhere in it, and
+    names that leave a file (renamed or removed) to occur in no other file."""
 
-    identifiers: frozenset[str]
+    files_with: dict[str, int]  # identifier -> how many corpus files contain it (code, strings or comments)
     text: str
 
     @classmethod
     def from_texts(cls, texts) -> "Vocabulary":
         texts = list(texts)
-        identifiers: set[str] = set()
+        files_with: Counter = Counter()
         for text in texts:
-            identifiers.update(_IDENTIFIER.findall(text))
-        return cls(frozenset(identifiers), "\n".join(texts))
+            files_with.update(set(_IDENTIFIER.findall(text)))
+        return cls(dict(files_with), "\n".join(texts))
+
+    @property
+    def identifiers(self):
+        return self.files_with.keys()
 
     def is_fresh(self, word: str) -> bool:
-        return word not in self.identifiers and word not in self.text
+        return word not in self.files_with and word not in self.text
+
+    def only_in_one_file(self, word: str) -> bool:
+        """No other corpus file mentions `word`: a definition of that name can leave its file without a trace."""
+        return self.files_with.get(word, 0) <= 1
 
 
 @dataclass(frozen=True)
@@ -185,7 +195,7 @@ def perturb_file(path: str, text: str, facts: list[Fact], seed: int, vocab: Voca
     by_type: dict[str, list[Fact]] = {}
     for fact in facts:
         by_type.setdefault(fact.question_type, []).append(fact)
-    viable = [k for k in KIND_PRIORITY if _targets(k, by_type)]
+    viable = [k for k in KIND_PRIORITY if _targets(k, by_type, vocab)]
     order = sorted(viable, key=lambda k: ((used or {}).get(k, 0), KIND_PRIORITY.index(k)))
     for kind in order:
         kind_rng = random.Random(derive_seed(seed, "perturb", path, kind))
@@ -198,20 +208,33 @@ def perturb_file(path: str, text: str, facts: list[Fact], seed: int, vocab: Voca
     return None
 
 
-def _targets(kind: str, by_type: dict[str, list[Fact]]) -> list[Fact]:
-    if kind == "rename":
-        return [f for f in by_type.get("class_location", ()) if not f.symbol.startswith("__")]
+def _targets(kind: str, by_type: dict[str, list[Fact]], vocab: Vocabulary) -> list[Fact]:
+    if kind == "rename":  # a class no other file mentions: renaming it leaves no reference behind elsewhere
+        return [f for f in by_type.get("class_location", ()) if not f.symbol.startswith("__")
+                and vocab.only_in_one_file(f.symbol)]
     return list(by_type.get(KIND_QUESTION_TYPE[kind], ()))
 
 
+def _rename_without_trace(text: str, wanted: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Rename what can be renamed safely, keeping only renames after which the old name occurs nowhere in the file
+    (a comment or docstring still naming the class would give the rename away)."""
+    while wanted:
+        new_text, applied = rename_where_safe(text, wanted)
+        traced = {old for old in applied if re.search(rf"\b{re.escape(old.rsplit('.', 1)[-1])}\b", new_text)}
+        if not traced:
+            return new_text, applied
+        wanted = {old: new for old, new in applied.items() if old not in traced}
+    return text, {}
+
+
 def _apply(kind, path, text, facts, by_type, rng: random.Random, vocab: Vocabulary) -> FilePerturbation | None:
-    targets = sorted(_targets(kind, by_type), key=lambda f: f.symbol)
+    targets = sorted(_targets(kind, by_type, vocab), key=lambda f: f.symbol)
     targets = rng.sample(targets, min(MAX_TARGETS, len(targets)))
     renames: dict[str, str] = {}
     edits: list[dict[str, str]] = []
     if kind == "rename":
         wanted = {f.symbol: fresh_name(f.symbol, rng, vocab) for f in targets}
-        new_text, renames = rename_where_safe(text, wanted)
+        new_text, renames = _rename_without_trace(text, wanted)
         edits = [{"target": old, "before": old, "after": new} for old, new in sorted(renames.items())]
     elif kind == "return_annotation":
         seen = sorted({f.answer for f in by_type["return_annotation"]} | set(RETURN_ANNOTATIONS))
@@ -287,9 +310,10 @@ def _change_function_count(path: str, text: str, rng: random.Random, vocab: Voca
     if not names:
         raise PerturbError("no module-level function")
     count = len(names)
-    if count >= 2 and rng.random() < 0.5:
-        unreferenced = [n for n in names if len(re.findall(rf"\b{re.escape(n)}\b", text)) == 1]
-        victim = rng.choice(unreferenced or names)
+    # only a function nothing references can go: its name occurs once in its file (the `def`) and in no other file
+    unreferenced = [n for n in names if vocab.only_in_one_file(n) and len(re.findall(rf"\b{re.escape(n)}\b", text)) == 1]
+    if count >= 2 and unreferenced and rng.random() < 0.5:
+        victim = rng.choice(unreferenced)
         return remove_module_function(text, victim), {"target": victim, "before": str(count), "after": str(count - 1)}
     name = fresh_function_name(rng, vocab)
     sentence = fresh_sentence(rng, vocab)

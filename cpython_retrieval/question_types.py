@@ -39,7 +39,8 @@ QUESTION_TYPES: dict[str, QuestionType] = {
             "return_annotation",
             "The return annotation of function or method X, exactly as written after `->` "
             "(string annotations keep their quotes).",
-            "the annotation expression alone, without `->`",
+            "the annotation expression exactly as written after `->` (a string annotation keeps its quotes), "
+            "without the `->`",
             "Optional[str]",
             "expression",
         ),
@@ -54,7 +55,8 @@ QUESTION_TYPES: dict[str, QuestionType] = {
             "base_classes",
             "The base classes of class X in the order written, followed by its class keywords "
             "(such as `metaclass=ABCMeta`) in the order written.",
-            "the bases as written, comma-separated, keywords as `name=value` after them",
+            "the bases as written, comma-separated, in order, then any class keywords (such as `metaclass=ABCMeta`) "
+            "as written",
             "Mapping, metaclass=ABCMeta",
             "call_arguments",
         ),
@@ -70,14 +72,15 @@ QUESTION_TYPES: dict[str, QuestionType] = {
         QuestionType(
             "decorators",
             "The decorators of function or class X, top to bottom, each as written after `@`.",
-            "one decorator per line, each starting with `@`",
+            "one decorator per line, top to bottom, each as written after its `@` (arguments included) and "
+            "starting with `@`",
             "@staticmethod\n@functools.lru_cache(maxsize=None)",
             "expression_list",
         ),
         QuestionType(
             "docstring_first_line",
             "The first non-empty line of X's docstring, with surrounding whitespace removed.",
-            "that line of text alone",
+            "that line of text alone, as written, without surrounding whitespace",
             "Return a new dictionary initialized from an optional positional argument.",
             "text_line",
         ),
@@ -86,7 +89,9 @@ QUESTION_TYPES: dict[str, QuestionType] = {
             "The parameter names of function or method X in signature order, `self`/`cls` included, "
             "with `*` before the variadic positional and `**` before the variadic keyword parameter; "
             "the bare `*` and `/` markers, defaults and annotations are left out.",
-            "the names comma-separated",
+            "the names in signature order, comma-separated, `self`/`cls` included, with `*` before a variadic "
+            "positional parameter and `**` before a variadic keyword parameter (as in `self, key, *args, **kwargs`), "
+            "leaving out the bare `*` and `/` markers, defaults and annotations",
             "self, key, default, *args, **kwargs",
             "name_list",
         ),
@@ -94,7 +99,7 @@ QUESTION_TYPES: dict[str, QuestionType] = {
             "method_owner",
             "The class in file F that defines method M (the only class in F that does); nested "
             "classes are named by their dotted path from the module, such as `Outer.Inner`.",
-            "the class name alone",
+            "the class name alone (a nested class as `Outer.Inner`)",
             "JSONDecoder",
             "dotted_name",
         ),

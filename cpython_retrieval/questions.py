@@ -12,12 +12,16 @@ import hashlib
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .contexts import Context
-from .definitions import Span
+from .definitions import ParsedModule, Span
 from .facts import Fact
+from .question_text import question_text
 from .question_types import NOT_PRESENT, QUESTION_TYPES
+
+__all__ = ["AbsentClass", "Binding", "Candidate", "NameIndex", "absent_candidates", "allocate", "context_candidates",
+           "derive_seed", "module_bindings", "question_text", "row_id", "sample_questions", "target_scope"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -49,50 +53,106 @@ def row_id(tier: str, question_type: str, path: str, symbol: str, variant: str =
     return f"{tier}-{question_type}-{digest}{suffix}"
 
 
-def question_text(question_type: str, symbol: str, path: str, kind: str, name_file: bool) -> str:
-    """The question as asked, ending with the type's answer format."""
-    where = f" defined in `{path}`" if name_file else ""
-    qt = QUESTION_TYPES[question_type]
-    body = {
-        "return_annotation": f"What is the return annotation of the {kind} `{symbol}`{where}?",
-        "decorators": f"Which decorators are applied to the {kind} `{symbol}`{where}, from top to bottom?",
-        "docstring_first_line": f"What is the first non-empty line of the docstring of the {kind} `{symbol}`{where}?",
-        "parameters": f"What are the parameter names of the {kind} `{symbol}`{where}, in order?",
-        "base_classes": f"What are the base classes of the class `{symbol}`{where}, in order?",
-        "class_location": f"Which file defines the class `{symbol}`?",
-        "absent_symbol": f"Which file defines the class `{symbol}`?",
-        "method_owner": f"In `{path}`, which class defines the method `{symbol}`?",
-        "module_function_count": (
-            f"How many functions are defined directly in the module body of `{path}` (count top-level `def` and "
-            "`async def` statements only, not those inside classes, functions or `if`/`try`/`with` blocks)?"
-        ),
-    }[question_type]
-    return f"{body} Answer with {qt.answer_format}."
+@dataclass(frozen=True)
+class Binding:
+    """A name a reader could take a question's target for: a definition at any depth, or an assignment outside functions."""
+
+    name: str  # the bare name
+    reader_name: str  # dotted path from the module as a reader writes it (`f.<locals>.g` reads `f.g`)
+    module_level: bool  # a direct binding of the module (under if/try blocks too), not inside a class or function
 
 
-def context_candidates(context: Context, facts_by_path: dict[str, list[Fact]], all_defs_by_path: dict[str, list[tuple[str, str]]]) -> list[Candidate]:
-    """Facts of the context's files that stay unambiguous in the whole context.
+def module_bindings(parsed: ParsedModule) -> list[Binding]:
+    """Every binding of a parsed file that a question's target could be confused with."""
+    out = [Binding(d.name, d.qualname.replace(".<locals>", ""), d.owner_class is None and not d.in_function
+                   and "." not in d.qualname) for d in parsed.definitions]
+    out += [Binding(a.name, a.qualname, a.module_level) for a in parsed.assignments]
+    return out
 
-    `all_defs_by_path` maps a display path to (name, qualname) of every definition in it, nested ones too.
+
+def _suffixes(dotted: str) -> list[str]:
+    parts = dotted.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]
+
+
+@dataclass
+class NameIndex:
+    """How many bindings a reader could match to a named target, in a file or a whole context.
+
+    A name matches a binding whose reader name equals it or ends with `.` + it ("the method `C.m`" matches
+    `C.m` and `Outer.C.m`; "the class `C`" matches anything named `C`); "the module-level function `f`" matches
+    the module-level bindings named `f`. A question is asked only where its target matches exactly one.
     """
-    qualnames = Counter(q for path in context.paths for _, q in all_defs_by_path[path])
-    names = Counter(n for path in context.paths for n, _ in all_defs_by_path[path])
+
+    suffixes: Counter = field(default_factory=Counter)
+    module_level: Counter = field(default_factory=Counter)
+    bare: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, bindings: list[Binding]) -> "NameIndex":
+        index = cls()
+        index.add(bindings)
+        return index
+
+    def add(self, bindings: list[Binding]) -> None:
+        for b in bindings:
+            self.suffixes.update(_suffixes(b.reader_name))
+            self.bare[b.name] += 1
+            if b.module_level:
+                self.module_level[b.name] += 1
+
+    def merge(self, other: "NameIndex") -> None:
+        self.suffixes.update(other.suffixes)
+        self.module_level.update(other.module_level)
+        self.bare.update(other.bare)
+
+    def matches(self, kind: str, name: str) -> int:
+        """Bindings matching `name` as a question of `kind` ("function", "method", "class") names it."""
+        return self.module_level[name] if kind == "function" else self.suffixes[name]
+
+
+def context_index(paths, file_indexes: dict[str, NameIndex]) -> NameIndex:
+    index = NameIndex()
+    for path in paths:
+        index.merge(file_indexes[path])
+    return index
+
+
+def context_candidates(context: Context, facts_by_path: dict[str, list[Fact]],
+                       file_indexes: dict[str, NameIndex]) -> list[Candidate]:
+    """Facts of the context's files whose target has one reading in the whole context (else in its named file).
+
+    `file_indexes` maps a display path to the `NameIndex` of its bindings (every file of the context).
+    """
+    whole = context_index(context.paths, file_indexes)
     length = len(context.text)
     out = []
     for path in context.paths:
         base = context.file_starts[path]
+        own = file_indexes[path]
         for fact in facts_by_path.get(path, ()):
-            if fact.question_type == "class_location":
-                if names[fact.symbol] != 1:
-                    continue  # another definition (class, function or method) shares the name
-                name_file = False
-            elif fact.question_type in ("method_owner", "module_function_count"):
-                name_file = True
-            else:
-                name_file = qualnames[fact.symbol] != 1
+            name_file = target_scope(fact, whole, own)
+            if name_file is None:
+                continue
             start, end = base + fact.span.start, base + fact.span.end
             out.append(Candidate(fact, name_file, start, end, start / length))
     return out
+
+
+def target_scope(fact: Fact, whole: NameIndex, own: NameIndex) -> bool | None:
+    """Whether the question must name the fact's file (True), need not (False), or cannot be asked (None)."""
+    qtype = fact.question_type
+    if qtype == "class_location":
+        return False if whole.bare[fact.symbol] == 1 else None  # the only binding of that name in the context
+    if qtype == "method_owner":
+        return True if own.bare[fact.symbol] == 1 else None  # asked in its file, where nothing else has the name
+    if qtype == "module_function_count":
+        return True
+    if whole.matches(fact.kind, fact.symbol) == 1:
+        return False
+    if own.matches(fact.kind, fact.symbol) == 1:
+        return True
+    return None
 
 
 def absent_candidates(context: Context, absent: list[AbsentClass]) -> list[Candidate]:

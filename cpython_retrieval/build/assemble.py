@@ -1,4 +1,10 @@
-"""Last stage: the rows, the distinct contexts and the manifest, as `dataset.write_dataset` writes them."""
+"""Last stage: the rows in send order, the distinct contexts and the manifest, as `dataset.write_dataset` writes them.
+
+Send order: a tier's rows go out grouped by context (every row of the original context, then every row of
+the perturbed one), so a server whose prefix cache holds one context at a time prefills each context once;
+within a group, round-robin over question types (each type's rows in their sampled, depth-spread order), so
+the first rows of any `--limit N` cover the types.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
+from ..question_types import QUESTION_TYPES
 from .tier_rows import TierRows
 
 
@@ -18,6 +25,21 @@ class BuiltDataset:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
+def send_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of one context, round-robin over question types in registry order (then drift rows, by type)."""
+    queues: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    types = list(QUESTION_TYPES)
+    for row in rows:
+        queues.setdefault((int(bool(row.get("drift"))), types.index(row["question_type"])), []).append(row)
+    ordered: list[dict[str, Any]] = []
+    keys = sorted(queues)
+    while any(queues[k] for k in keys):
+        for key in keys:
+            if queues[key]:
+                ordered.append(queues[key].pop(0))
+    return ordered
+
+
 def assemble(asked: TierRows) -> BuiltDataset:
     plan = asked.facts.plan
     sized = plan.sized
@@ -26,7 +48,7 @@ def assemble(asked: TierRows) -> BuiltDataset:
     contexts: list[dict[str, Any]] = []
     for tier in options.tiers:
         groups = [asked.original[tier], *([asked.perturbed[tier]] if tier in asked.perturbed else [])]
-        rows[tier] = sorted((r for g in groups for r in g.rows), key=lambda r: r["id"])
+        rows[tier] = [row for g in groups for row in send_order(g.rows)]
         contexts.extend(g.record(primary) for g in groups)
     pin = corpus.pin
     skipped = dict(sorted(plan.skipped.items()))

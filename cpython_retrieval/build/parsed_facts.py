@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..facts import Fact, module_facts
+from ..questions import NameIndex, module_bindings
 from .tier_plan import TierPlan
 
 
@@ -12,7 +13,7 @@ from .tier_plan import TierPlan
 class ParsedFacts:
     plan: TierPlan
     facts: dict[str, list[Fact]]  # display path -> the file's candidate facts
-    definitions: dict[str, list[tuple[str, str]]]  # display path -> (name, qualname) of every definition in it
+    names: dict[str, NameIndex]  # display path -> the bindings a reader could take a target for
 
     @property
     def texts(self) -> dict[str, str]:
@@ -24,10 +25,10 @@ class ParsedFacts:
 def extract_facts(plan: TierPlan) -> ParsedFacts:
     by_path = plan.sized.by_path
     facts: dict[str, list[Fact]] = {}
-    definitions: dict[str, list[tuple[str, str]]] = {}
+    names: dict[str, NameIndex] = {}
     for path in plan.largest:
         parsed = plan.parses.get(by_path[path])
         assert parsed is not None, path  # the plan holds parsable files only
         facts[path] = module_facts(parsed, by_path[path].text, path)
-        definitions[path] = [(d.name, d.qualname) for d in parsed.definitions]
-    return ParsedFacts(plan, facts, definitions)
+        names[path] = NameIndex.of(module_bindings(parsed))
+    return ParsedFacts(plan, facts, names)

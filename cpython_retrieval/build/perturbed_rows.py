@@ -1,6 +1,8 @@
 """Stage 5: each tier's perturbed context (some files edited) and the rows asked about the edited facts.
 
-What is perturbed and how is `perturbations.py`; this stage places it in the tiers.
+What is perturbed and how is `perturbations.py`; this stage places it in the tiers. The perturbed contexts are
+planned at the edited files' sizes (`contexts.plan_within`): each holds its tier's files in order, edited where
+perturbed, as many as fit the budget, so they stay within it and stay prefix-aligned.
 """
 
 from __future__ import annotations
@@ -8,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..contexts import Context, render_context, segment_text, sort_tiers, tier_budget
+from ..contexts import Context, plan_within, render_context, segment_text, sort_tiers, tier_budget
 from ..perturbations import (FilePerturbation, PerturbedCandidate, Vocabulary, perturb_files, perturbed_files,
                              perturbed_row_count, sample_perturbed)
-from ..questions import context_candidates
+from ..questions import NameIndex, context_candidates, module_bindings
 from .rows import question_row
 from .tier_rows import AskedContext, TierRows
 
@@ -31,16 +33,18 @@ def add_perturbed_rows(asked: TierRows) -> TierRows:
     wanted = {p for t in options.tiers for p in selected[t]}
     in_order = [p for p in plan.largest if p in wanted]  # the seeded sequence every tier is a prefix of
     perturbations = perturb_files(in_order, {p: by_path[p].text for p in in_order}, facts.facts, options.seed, vocab)
-    perturbed_tokens = {p: counter.count(segment_text(p, x.text)) for p, x in sorted(perturbations.items())}
+    edited_tokens = {**plan.segment_tokens,
+                     **{p: counter.count(segment_text(p, x.text)) for p, x in sorted(perturbations.items())}}
+    ladder = plan_within(ladder_plans, edited_tokens)
     perturbed: dict[str, AskedContext] = {}
     for tier in options.tiers:
-        files = [p for p in selected[tier] if p in perturbations]
+        files = [p for p in ladder[tier] if p in perturbations]
         if not files:
             continue
         changed = set(files)
-        texts = {p: perturbations[p].text if p in changed else by_path[p].text for p in plan.files[tier]}
-        tokens = {p: perturbed_tokens[p] if p in changed else plan.segment_tokens[p] for p in plan.files[tier]}
-        context = render_context(tier, "perturbed", [(p, texts[p]) for p in plan.files[tier]])
+        texts = {p: perturbations[p].text if p in changed else by_path[p].text for p in ladder[tier]}
+        tokens = {p: edited_tokens[p] for p in ladder[tier]}
+        context = render_context(tier, "perturbed", [(p, texts[p]) for p in ladder[tier]])
         counts = asked.sizer.counts(context, texts, tokens, "perturbed", changed=changed)
         candidates = _perturbed_candidates(context, changed, perturbations, facts, asked.original[tier].rows,
                                            options.question_types)
@@ -49,18 +53,18 @@ def add_perturbed_rows(asked: TierRows) -> TierRows:
                 for pc in picked]
         stats = _stats(context, counts[counter.name], files, perturbations, picked)
         perturbed[tier] = AskedContext(context, counts, rows, stats)
-    used = sorted({p for t in options.tiers for p in selected[t] if p in perturbations})
+    used = sorted({p for t in options.tiers for p in ladder[t] if p in perturbations})
     return dataclasses.replace(asked, perturbed=perturbed, perturbed_summaries=[perturbations[p].summary() for p in used])
 
 
 def _perturbed_candidates(context: Context, changed: set[str], perturbations: dict[str, FilePerturbation], facts,
                           ordinary_rows, question_types) -> list[PerturbedCandidate]:
     """Changed facts of the perturbed files that are unambiguous in the perturbed context (same rules as ordinary rows)."""
-    definitions = {p: [(d.name, d.qualname) for d in perturbations[p].parsed.definitions] if p in changed
-                   else facts.definitions[p] for p in context.paths}
+    names = {p: NameIndex.of(module_bindings(perturbations[p].parsed)) if p in changed else facts.names[p]
+             for p in context.paths}
     ordinary = {(r["question_type"], r["source_file"], r["symbol"]): r["id"] for r in ordinary_rows}
     out = []
-    for c in context_candidates(context, {p: perturbations[p].facts for p in changed}, definitions):
+    for c in context_candidates(context, {p: perturbations[p].facts for p in changed}, names):
         fact = c.fact
         change = perturbations[fact.path].changes.get((fact.question_type, fact.symbol))
         if change is None or (question_types and fact.question_type not in question_types):

@@ -53,7 +53,7 @@ def ask_tiers(facts: ParsedFacts) -> TierRows:
     for tier in tqdm(options.tiers, desc="tiers", disable=not options.progress, unit="tier"):
         context = render_context(tier, "original", [(p, by_path[p].text) for p in plan.files[tier]])
         counts = sizer.counts(context, texts, plan.segment_tokens, "original")
-        candidates = context_candidates(context, facts.facts, facts.definitions)
+        candidates = context_candidates(context, facts.facts, facts.names)
         in_context = {by_path[p].path for p in plan.files[tier]}
         candidates += absent_candidates(context, [a for a in absent_pool if a.path not in in_context])
         chosen = sample_questions(candidates, options.per_tier, options.seed, tier, options.question_types)

@@ -48,7 +48,12 @@ def test_each_tier_has_two_contexts_and_perturbed_ones_are_prefix_aligned(built_
         ids = {r["context_id"] for r in built_perturbed.rows[tier]}
         assert ids == {contexts[(tier, "original")]["context_id"], contexts[(tier, "perturbed")]["context_id"]}
         assert {r["context_id"] for r in _perturbed(built_perturbed, tier)} == {contexts[(tier, "perturbed")]["context_id"]}
-        assert contexts[(tier, "perturbed")]["files"] == contexts[(tier, "original")]["files"]  # same file order
+        perturbed_files = json.loads(contexts[(tier, "perturbed")]["files"])
+        original_files = json.loads(contexts[(tier, "original")]["files"])
+        # the tier's files in the same order, as many as fit the budget at their edited size
+        assert perturbed_files == [p for p in original_files if p in set(perturbed_files)]
+        assert len(perturbed_files) >= len(original_files) - 8
+        assert contexts[(tier, "perturbed")]["context_tokens"] <= int(tier[1:]) * 1000
     assert contexts[("T50", "perturbed")]["text"].startswith(contexts[("T25", "perturbed")]["text"])
 
 
@@ -185,3 +190,26 @@ def test_prefix_reuse_grouped_design_needs_about_two_contexts(built_perturbed):
         assert r["grouped_contexts_worth"] <= 2.3, r
         assert r["per_row_prefill"] > 4 * r["grouped_prefill"], r
         assert r["grouped_ratio"] < r["per_row_ratio"]
+
+
+def test_a_perturbation_leaves_no_trace_of_a_removed_or_renamed_definition(built_perturbed):
+    """A reader cannot see through an edit: a name that left its file (renamed class, removed function) occurs
+    nowhere in the perturbed context, not even in a comment or in another file."""
+    texts = {c["context_id"]: c["text"] for c in built_perturbed.contexts}
+    originals = {c["tier"]: split_files(c["text"]) for c in built_perturbed.contexts if c["variant"] == "original"}
+    checked = 0
+    for c in built_perturbed.contexts:
+        if c["variant"] != "perturbed":
+            continue
+        files = split_files(texts[c["context_id"]])
+        words = Counter(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", texts[c["context_id"]]))
+        for path, text in files.items():
+            before = originals[c["tier"]].get(path)
+            if before is None or before == text:
+                continue
+            gone = ({d.name for d in parse_module(before, path).definitions}
+                    - {d.name for d in parse_module(text, path).definitions})
+            for name in gone:
+                checked += 1
+                assert words[name] == 0, f"{c['tier']} {path}: {name} left its file but is still mentioned"
+    assert checked, "the build removed or renamed nothing: the test checked nothing"
