@@ -14,7 +14,7 @@ from typing import Callable
 from ..question_types import NOT_PRESENT
 from .candidates import Found, Parsed, bare_code, find_code, resolve
 from .extract import clean, strip_bullet
-from .hedges import strip_hedges
+from .hedges import outer_hedge_variants, strip_hedges
 from .location import find_location, is_bare_location, read_location
 from .normalize import ParseFailure, find_integers, is_bare_integer, normalize_path, normalize_text_line
 from .parsers import (
@@ -237,11 +237,14 @@ def score_region(
         if whole.correct:
             return whole
     if not result.correct and not _SEVERAL.match(result.reason):  # hedges never remove a candidate
-        unhedged = strip_hedges(region)
-        if unhedged != region and unhedged.strip():
-            retry = _score_once(kind, expected, unhedged, question, final_line)
-            if retry.correct:
-                return retry
+        variants = [strip_hedges(region)]
+        if kind == "text_line":  # the line may say "maybe" itself: also drop only the outer hedge
+            variants.extend(outer_hedge_variants(region))
+        for unhedged in dict.fromkeys(variants):
+            if unhedged != region and unhedged.strip():
+                retry = _score_once(kind, expected, unhedged, question, final_line)
+                if retry.correct:
+                    return retry
     return result
 
 

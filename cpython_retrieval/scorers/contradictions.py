@@ -154,6 +154,10 @@ def negation_of_spans(text: str, spans: Spans) -> str | None:
     return None
 
 
+#: What may stand between an answer and the correction that follows it ("25 — Actually", "25. Actually").
+_SEPARATORS = " \t\n—–-:;,.!?(*_"
+
+
 def _marker_start(m: re.Match[str]) -> int:
     return m.start("m") if m.group("m") is not None else m.start()
 
@@ -165,7 +169,7 @@ def correction(text: str, has_candidate: Callable[[str], bool], *, protected: Sp
     follows an answer (one reading, however many markers).
     """
     markers = [m for m in CORRECTION.finditer(text) if not _inside(_marker_start(m), protected)]
-    if not markers or not has_candidate(text[: _marker_start(markers[-1])]):
+    if not markers or not has_candidate(text[: _marker_start(markers[-1])].rstrip(_SEPARATORS)):
         return None
     word = (markers[-1].group("m") or markers[-1].group("a")).strip()
     return f'self-corrected: "{_quote(word, 0, len(word))}" follows an answer'

@@ -55,6 +55,15 @@ _TRAILING = re.compile(
 _QUESTION_MARK = re.compile(r"(?<=\S)\?+[ \t]*$", re.M)
 
 
+def outer_hedge_variants(text: str) -> tuple[str, str]:
+    """``text`` without only its opening hedge, and without only its closing one.
+
+    For a docstring line that says "maybe" itself: "I think: Return x, maybe." is "Return x, maybe.".
+    """
+    opened = _LEADING.sub(r"\g<space>", text, count=1) if _LEADING.match(text) else text
+    return opened, _TRAILING.sub("", text, count=1)
+
+
 def strip_hedges(text: str) -> str:
     """``text`` without hedge phrases; the same text when it has none."""
     out = text
