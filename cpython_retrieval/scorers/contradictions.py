@@ -15,6 +15,7 @@ this module knows words, not question types:
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Callable, Sequence
 
@@ -74,39 +75,47 @@ Spans = Sequence[tuple[int, int]]
 
 
 def _inside(pos: int, spans: Spans) -> bool:
-    return any(start <= pos < end for start, end in spans)
+    """``pos`` lies in one of ``spans`` (sorted, not overlapping: as ``re.finditer`` gives them)."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+_EVENT = re.compile(rf"(?P<end>{_CLAUSE_END.pattern})|(?P<open>[(\[{{])|(?P<close>[)\]}}])|(?P<comma>,)", re.I)
 
 
 def clause_after(text: str, start: int, commas: bool) -> str:
     """From ``start`` to the end of its clause (brackets kept whole; commas end it when ``commas``)."""
     end = min(len(text), start + MAX_CLAUSE_CHARS)
-    stops = {m.start() for m in _CLAUSE_END.finditer(text, start, end)}
     depth = 0
-    for i in range(start, end):
-        ch = text[i]
-        if depth == 0 and (i in stops or ch in _CLOSE or (commas and ch == ",")):
-            return text[start:i]
-        if ch in _OPEN:
+    for m in _EVENT.finditer(text, start, end):
+        if m.group("open"):
             depth += 1
-        elif ch in _CLOSE:
+        elif depth > 0 and m.group("close"):
             depth -= 1
+        elif depth == 0 and (m.group("end") is not None or m.group("close") or (commas and m.group("comma"))):
+            return text[start: m.start()]
     return text[start:end]
 
 
 def clause_before(text: str, end: int, commas: bool) -> str:
     """From the start of the clause that ``end`` closes, to ``end`` (the mirror of ``clause_after``)."""
     begin = max(0, end - MAX_CLAUSE_CHARS)
-    stop_ends = {m.end() for m in _CLAUSE_END.finditer(text, begin, end)}
     depth = 0
-    for i in range(end - 1, begin - 1, -1):
-        ch = text[i]
-        if depth == 0 and (i + 1 in stop_ends or ch in _OPEN or (commas and ch == ",")):
-            return text[i + 1: end]
-        if ch in _CLOSE:
+    for m in reversed(list(_EVENT.finditer(text, begin, end))):
+        if m.group("close"):
             depth += 1
-        elif ch in _OPEN:
+        elif depth > 0 and m.group("open"):
             depth -= 1
+        elif depth == 0 and (m.group("end") is not None or m.group("open") or (commas and m.group("comma"))):
+            return text[m.end(): end]
     return text[begin:end]
+
+
+def _word_start(text: str, pos: int) -> int:
+    """Back to the start of the word ("isn't", not "n't") for the reason's quote."""
+    while pos > 0 and not text[pos - 1].isspace():
+        pos -= 1
+    return pos
 
 
 def _quote(text: str, start: int, end: int) -> str:
@@ -122,9 +131,13 @@ def negation(
         if _inside(m.start(), protected):
             continue
         tail = clause_after(text, m.end(), commas)
+        for following in NEGATION.finditer(tail):  # "not 25 nor 26": the next negation starts its own clause
+            if not _inside(m.end() + following.start(), protected):
+                tail = tail[: following.start()]
+                break
         unfilled = tail[_FILLER.match(tail).end():]
         if tail.strip() and (reads_as_answer(tail) or (unfilled != tail and unfilled.strip() and reads_as_answer(unfilled))):
-            return f'the answer is negated: "{_quote(text, m.start(), m.end() + len(tail))}"'
+            return f'the answer is negated: "{_quote(text, _word_start(text, m.start()), m.end() + len(tail))}"'
     for m in REFUTATION.finditer(text):
         if _inside(m.start(), protected):
             continue
@@ -144,7 +157,7 @@ def negation_of_spans(text: str, spans: Spans) -> str | None:
             continue
         for start, end in spans:
             if start >= m.end() and _FILLER.fullmatch(text, m.end(), start):
-                return f'the answer is negated: "{_quote(text, m.start(), end)}"'
+                return f'the answer is negated: "{_quote(text, _word_start(text, m.start()), end)}"'
     for m in REFUTATION.finditer(text):
         if _inside(m.start(), spans):
             continue
