@@ -31,7 +31,8 @@ NEGATION = re.compile(
 #: "X is wrong", "X (incorrect)", "X is not the answer": the clause before it is refuted.
 REFUTATION = re.compile(
     r"(?:[ \t]*[,:—–-])?[ \t]*\(?[ \t]*"
-    r"(?:(?:is|was|are|were|would\s+be|seems|looks)\s+(?:(?:definitely|clearly|certainly|probably|obviously|simply|just)\s+)?)?"
+    r"(?:(?:is|was|are|were|would\s+be|seems|looks)\s+"
+    r"(?:(?:definitely|clearly|certainly|probably|obviously|simply|just)\s+)?)?"
     r"(?:wrong|incorrect|not\s+(?:right|correct|true|it\b|the\s+(?:right\s+|correct\s+)?answer))\b",
     re.I,
 )
@@ -49,7 +50,8 @@ _ANYWHERE_MARKERS = (
     r"\bjust[ \t]+kidding\b|\bscratch[ \t]+that\b|\bstrike[ \t]+that\b|\bon[ \t]+second[ \t]+thoughts?\b"
     r"|\bon[ \t]+reflection\b|\bi[ \t]+stand[ \t]+corrected\b|\bi[ \t]+misspoke\b"
     r"|\bi[ \t]+(?:was|am)[ \t]+(?:wrong|mistaken|incorrect)\b"
-    r"|\b(?:that|this)(?:['’]s|[ \t]+is|[ \t]+was)[ \t]+(?:wrong|incorrect|false|not[ \t]+(?:right|correct|it)\b|a[ \t]+(?:mistake|typo))"
+    r"|\b(?:that|this)(?:['’]s|[ \t]+is|[ \t]+was)[ \t]+"
+    r"(?:wrong|incorrect|false|not[ \t]+(?:right|correct|it)\b|a[ \t]+(?:mistake|typo))"
     r"|\bmy[ \t]+(?:mistake|bad|apologies|error)\b|\bi[ \t]+meant\b|\blet[ \t]+me[ \t]+(?:correct|fix|revise|amend)\b"
     r"|\bor[ \t]+rather\b|\bi[ \t]+take[ \t]+(?:that|it)[ \t]+back\b"
     r"|\b(?:disregard|ignore)[ \t]+(?:that|this|the[ \t]+above|what[ \t]+i[ \t]+said"
@@ -135,8 +137,9 @@ def negation(
             if not _inside(m.end() + following.start(), protected):
                 tail = tail[: following.start()]
                 break
-        unfilled = tail[_FILLER.match(tail).end():]
-        if tail.strip() and (reads_as_answer(tail) or (unfilled != tail and unfilled.strip() and reads_as_answer(unfilled))):
+        unfilled = tail[_FILLER.match(tail).end():]  # "n't think it's X": X
+        readings = dict.fromkeys(t for t in (tail, unfilled) if t.strip())
+        if any(reads_as_answer(t) for t in readings):
             return f'the answer is negated: "{_quote(text, _word_start(text, m.start()), m.end() + len(tail))}"'
     for m in REFUTATION.finditer(text):
         if _inside(m.start(), protected):

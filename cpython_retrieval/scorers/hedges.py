@@ -24,7 +24,11 @@ NOT_SURE = rf"\s+(?:(?:be|say|tell|know)\s+(?:this\s+|that\s+|it\s+)?(?:for\s+)?
 
 _I_AM = r"(?:i['’]m|i\s+am)"
 _NOT = r"(?:not|n['’]t|cannot)"
-_DOUBT = rf"{_I_AM}\s+{_NOT}{NOT_SURE}(?:\s+(?:if|whether|about\s+(?:this|that|it)|of\s+(?:this|that|it)))?"
+#: "I'm not sure", "Not entirely sure", "I don't know for sure", "I can't be certain".
+_DOUBT = (
+    rf"(?:(?:{_I_AM}|i)\s+)?(?:do|does|ca|could|would)?{_NOT}{NOT_SURE}"
+    r"(?:\s+(?:if|whether|about\s+(?:this|that|it)|of\s+(?:this|that|it)))?"
+)
 _WORD = r"(?:maybe|perhaps|probably|possibly|likely|presumably|conceivably)"
 
 #: Hedges that open a sentence; the answer follows.

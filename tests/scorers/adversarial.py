@@ -156,6 +156,8 @@ HEDGES = (
     "If I'm not mistaken, {a}.",
     "I believe the answer is {a}.",
     "I'm not sure, but {a}",
+    "Not entirely sure, but {a}.",
+    "I don't know for sure, but {a}",
     "I'm not 100% sure, but I think it's {a}.",
     "I'm fairly confident it's {a}.",
     "It might be {a}.",
