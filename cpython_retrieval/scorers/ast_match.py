@@ -14,7 +14,8 @@ from typing import Callable
 from ..question_types import NOT_PRESENT
 from .candidates import Found, Parsed, bare_code, find_code, resolve
 from .extract import clean, strip_bullet
-from .location import read_location
+from .hedges import outer_hedge_variants, strip_hedges
+from .location import find_location, is_bare_location, read_location
 from .normalize import ParseFailure, find_integers, is_bare_integer, normalize_path, normalize_text_line
 from .parsers import (
     parse_call_arguments,
@@ -66,18 +67,19 @@ _CODE_KINDS: dict[str, tuple[Callable[[str], Parsed], bool, str, bool]] = {
 }
 
 
-def _score_code(kind: str, expected: str, region: str, question: str | None) -> ScoreResult:
+def _find_code(kind: str, text: str, question: str | None) -> Found[Parsed]:
     parse, list_kind, joiner, class_is_subject = _CODE_KINDS[kind]
+    return find_code(text, parse, list_kind=list_kind, joiner=joiner, class_is_subject=class_is_subject,
+                     question=question)
+
+
+def _score_code(kind: str, expected: str, region: str, question: str | None, final_line: bool) -> ScoreResult:
+    parse = _CODE_KINDS[kind][0]
     try:
         want = parse(expected)
     except ParseFailure as exc:
         return failed(f"expected answer is invalid ({exc})")
-    found = resolve(
-        region,
-        lambda t: find_code(t, parse, list_kind=list_kind, joiner=joiner,
-                            class_is_subject=class_is_subject, question=question),
-        bare_code(parse),
-    )
+    found = resolve(region, lambda t: _find_code(kind, t, question), bare_code(parse), final_line=final_line)
     if not found.items:
         return failed(found.note or "no answer found", clean(region))
     if len(found.items) > 1:
@@ -91,8 +93,8 @@ def _score_code(kind: str, expected: str, region: str, question: str | None) -> 
 # --- paths or NOT PRESENT ----------------------------------------------------------------
 
 
-def _score_location(expected: str, region: str) -> ScoreResult:
-    found = read_location(region)
+def _score_location(expected: str, region: str, final_line: bool) -> ScoreResult:
+    found = read_location(region, final_line=final_line)
     items = found.items
     if not items:
         return failed("no path or NOT PRESENT found", clean(region))
@@ -123,12 +125,16 @@ def _find_integers(text: str) -> Found[int]:
     return Found(values, None if values else "no integer found")
 
 
-def _score_integer(expected: str, region: str) -> ScoreResult:
+def _is_bare_integer_line(line: str) -> bool:
+    return is_bare_integer(clean(strip_bullet(line)))
+
+
+def _score_integer(expected: str, region: str, final_line: bool) -> ScoreResult:
     try:
         want = int(expected.strip())
     except ValueError:
         return failed("expected answer is invalid (not an integer)")
-    found = resolve(region, _find_integers, lambda line: is_bare_integer(clean(strip_bullet(line))))
+    found = resolve(region, _find_integers, _is_bare_integer_line, final_line=final_line)
     if not found.items:
         return failed("no integer found", clean(region))
     if len(found.items) > 1:
@@ -144,7 +150,7 @@ def _score_integer(expected: str, region: str) -> ScoreResult:
 
 _TEXT_LEAD_IN = re.compile(
     r"^[^\n]{0,80}?\b(?:docstring|line)\b[^\n:]{0,60}?(?:\s(?:is|reads|says)\b\s*:?|:)\s*"
-    r"|^it\s+(?:is|reads|says)\b\s*:?\s*",
+    r"|^it(?:\s+(?:is|reads|says)|['’]s)\b\s*:?\s*",
     re.I,
 )
 
@@ -188,28 +194,108 @@ def _score_text_line(expected: str, region: str) -> ScoreResult:
 # --- dispatch ------------------------------------------------------------------------------
 
 
+def _score_once(kind: str, expected: str, region: str, question: str | None, final_line: bool) -> ScoreResult:
+    if kind == "path_or_absent":
+        return _score_location(expected, region, final_line)
+    if kind == "integer":
+        return _score_integer(expected, region, final_line)
+    if kind == "text_line":
+        return _score_text_line(expected, region)
+    if kind in _CODE_KINDS:
+        return _score_code(kind, expected, region, question, final_line)
+    raise ValueError(f"unknown answer_kind {kind!r}")
+
+
+#: Reasons that say a reading found several answers (the hedge-free retry must not turn them into one).
+_SEVERAL = re.compile(r"\d+ candidate (?:answers|integers|paths)|\d+ different|NOT PRESENT plus a path")
+
+
+def _is_bare_code(kind: str, text: str) -> bool:
+    return kind in _CODE_KINDS and bare_code(_CODE_KINDS[kind][0])(text)
+
+
 def score_region(
-    kind: str, expected: str, region: str, question: str | None = None, *, unmarked: str | None = None
+    kind: str,
+    expected: str,
+    region: str,
+    question: str | None = None,
+    *,
+    unmarked: str | None = None,
+    final_line: bool = True,
 ) -> ScoreResult:
     """Score an extracted answer region against the canonical ``expected`` for ``kind``.
 
     ``unmarked`` is the output before an answer marker was applied; only a docstring line,
     which may itself contain "The answer is", is also compared with it as a whole.
+    ``final_line`` is False for a marked region (the final-line rule is off there). A region
+    that fails is read once more without its hedges ("Maybe 25."): a hedged answer is that
+    answer. (No stdlib parameter or class is named like a hedge word, so none is lost.)
     """
-    if kind == "path_or_absent":
-        return _score_location(expected, region)
+    result = _score_once(kind, expected, region, question, final_line)
+    if not result.correct and kind == "text_line" and unmarked is not None:
+        whole = _score_text_line(expected, unmarked)
+        if whole.correct:
+            return whole
+    if not result.correct and not _SEVERAL.match(result.reason):  # hedges never remove a candidate
+        variants = [strip_hedges(region)]
+        if kind == "text_line":  # the line may say "maybe" itself: also drop only the outer hedge
+            variants.extend(outer_hedge_variants(region))
+        for unhedged in dict.fromkeys(variants):
+            if unhedged != region and unhedged.strip():
+                retry = _score_once(kind, expected, unhedged, question, final_line)
+                if retry.correct:
+                    return retry
+    return result
+
+
+# --- what the contradiction check needs to know about a kind ----------------------------------
+
+#: Kinds whose answers are comma-separated lists (a comma does not end their clause).
+LIST_KINDS = ("call_arguments", "expression_list", "name_list")
+_TOKEN = re.compile(r"[^\W\d]\w*|\d+")
+
+
+def reads_as(kind: str, expected: str, clause: str, question: str | None = None) -> bool:
+    """``clause`` alone states the expected answer (used on the clause after "not" and the like)."""
+    if kind in _CODE_KINDS and not all(t in clause for t in _TOKEN.findall(expected)):
+        return False  # cheap: an equal answer spells every name of the expected one
+    return _score_once(kind, expected, clause, question, final_line=False).correct
+
+
+def has_candidate(kind: str, text: str, question: str | None = None) -> bool:
+    """``text`` states some answer of the kind, right or wrong (a docstring line may be any words).
+
+    Code-like text is also read line by line: lines that each parse can fail to parse together.
+    """
     if kind == "integer":
-        return _score_integer(expected, region)
+        return bool(find_integers(text))
+    if kind == "path_or_absent":
+        return bool(find_location(text).items)
     if kind == "text_line":
-        result = _score_text_line(expected, region)
-        if not result.correct and unmarked is not None:
-            whole = _score_text_line(expected, unmarked)
-            if whole.correct:
-                return whole
-        return result
-    if kind in _CODE_KINDS:
-        return _score_code(kind, expected, region, question)
-    raise ValueError(f"unknown answer_kind {kind!r}")
+        return bool(re.search(r"\w", text))
+    if _find_code(kind, text, question).items:
+        return True
+    lines = [line for line in text.split("\n") if line.strip()]
+    return len(lines) > 1 and any(_find_code(kind, line, question).items for line in lines)
+
+
+def is_bare_answer(kind: str, expected: str, text: str) -> bool:
+    """The whole text is the expected answer with no words around it (nothing there to contradict it).
+
+    Strict on purpose: parsers accept generous formats, so "parses as the kind" is not enough;
+    the whole text must read as exactly the expected answer.
+    """
+    if kind == "integer":
+        return _is_bare_integer_line(text) and find_integers(text) == [int(expected)]
+    if kind == "path_or_absent":
+        return is_bare_location(text)
+    if kind == "text_line":
+        return normalize_text_line(text) == normalize_text_line(expected)
+    parse = _CODE_KINDS[kind][0]
+    try:
+        return _compare(kind, parse(expected), parse(clean(text))) is None
+    except ParseFailure:
+        return False
 
 
 #: answer_kinds this module can score (question_types must use only these).

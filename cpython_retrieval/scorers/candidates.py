@@ -1,9 +1,11 @@
 """Find the candidate answers in an answer region, and insist on exactly one.
 
 The anti-gaming rule lives here: every distinct candidate found counts, so an answer that
-hedges ("`int` or `str`", two paths, "12 (or 13)") has several and fails.  The one
-exception is the *final-line rule*: when the last line is a bare candidate and no earlier
-line is one, that line is the answer (a model reasoning in prose, then answering).
+hedges between answers ("`int` or `str`", two paths, "12 (or 13)") has several and fails.
+The one exception is the *final-line rule*: when the last line is a bare candidate and no
+earlier line is one, that line is the answer (a model reasoning in prose, then answering).
+It does not apply after an answer marker or inside ``<answer>`` tags: what follows a marker
+is the answer, all of it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Generic, TypeVar
 
 from .extract import clean, code_spans, nonempty_lines, strip_bullet
+from .hedges import strip_hedges
 from .normalize import ParseFailure
 
 T = TypeVar("T")
@@ -26,12 +29,31 @@ class Found(Generic[T]):
     note: str | None = None
 
 
-def resolve(text: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool]) -> Found[T]:
-    """Candidates of ``text``, narrowed to the last line by the final-line rule when it applies."""
+#: "It is 24." / "The answer is 24": a pronoun or "the answer" and a copula, then the answer alone.
+_STATEMENT_LEAD = re.compile(
+    r"^\s*(?:(?:so|thus|hence|therefore)\s*,?\s*)?(?:it|that|this|the\s+(?:final\s+)?(?:answer|result|count|number))"
+    r"\s*(?:is|['’]s|was|would\s+be|should\s+be|must\s+be)\b\s*:?\s*",
+    re.I,
+)
+
+
+def statement_core(line: str) -> str:
+    """What a line states, for the final-line rule: "Maybe 24" and "It is 24." both state 24."""
+    return _STATEMENT_LEAD.sub("", strip_hedges(line), count=1)
+
+
+def resolve(
+    text: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool], *, final_line: bool = True
+) -> Found[T]:
+    """Candidates of ``text``, narrowed to the last line by the final-line rule when it applies.
+
+    Lines are judged by what they state (``statement_core``), so an earlier "It is 24." or
+    "Maybe 24" is an answer statement that keeps a different last line from winning.
+    """
     found = find(text)
-    if len(found.items) <= 1:
+    if len(found.items) <= 1 or not final_line:
         return found
-    lines = nonempty_lines(text)
+    lines = [statement_core(line) for line in nonempty_lines(text)]
     if len(lines) > 1 and is_bare(lines[-1]) and not any(is_bare(line) for line in lines[:-1]):
         last = find(lines[-1])
         if len(last.items) == 1:
@@ -64,11 +86,14 @@ _NOT_ANSWERS = {
     "unclear", "given", "shown", "used", "called", "named", "true", "false", "pass", "...", "is",
     "are", "following", "below", "above", "simply", "just", "only", "exactly", "then", "now",
     "let", "me", "i", "we", "you", "they", "he", "she", "one", "which",
+    # hedges ("It is probably ...") are never the answer either
+    "maybe", "perhaps", "probably", "possibly", "likely", "presumably", "certain", "think", "guess", "believe",
 }
 _LEAD_IN = re.compile(
     r"(?:\b(?:is|are|was|were|be|returns?|inherits?\s+from|derives?\s+from|subclass(?:es)?(?:\s+of)?"
     r"|defined\s+(?:in|by|on)|belongs\s+to|in\s+class|class|decorated\s+with|decorators?|parameters?"
-    r"|arguments?|annotation|annotated\s+(?:as|with)|bases?|takes|accepts|named|called)\b|->|[:：](?=\s|$))\s*",
+    r"|arguments?|annotation|annotated\s+(?:as|with)|bases?|takes|accepts|named|called)\b"
+    r"|\b(?:it|that|this|here)['’]s\b|->|[:：](?=\s|$))\s*",
     re.I,
 )
 _AND = re.compile(r"(?:\s*,)?\s+and\s+", re.I)

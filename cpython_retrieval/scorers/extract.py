@@ -4,20 +4,23 @@ Steps, in order (documented in docs/scoring.md):
 1. coerce to text, drop NUL/control characters, normalise newlines;
 2. drop reasoning: keep what follows the last ``</think>``-style closing tag (an unclosed
    opening tag means the model never finished thinking, so nothing after it counts);
-3. prefer ``<answer>...</answer>`` blocks when there are any;
-4. consider only the last ``MAX_INPUT_CHARS`` characters;
-5. after an answer marker ("Answer:", "The answer is"; "Final answer:" outranks them), the
-   answer is the paragraph (or code block) that follows it; different paragraphs after
-   several markers are all kept, so two different marked answers are two candidates;
-6. otherwise a single fenced code block is the answer; several different ones are several
+3. consider only the last ``MAX_INPUT_CHARS`` characters;
+4. collect every *answer statement*: each ``<answer>...</answer>`` block, and the paragraph (or
+   code block) after each answer marker ("Answer:", "The answer is", "Final answer:"), inside or
+   outside the tags. No statement outranks another: all are kept, each distinct one once, so
+   statements that disagree are several candidates (``Answer: 26`` then ``Final answer: 25``
+   fails);
+5. otherwise a single fenced code block is the answer; several different ones are several
    candidates, which fails;
-7. otherwise the whole remaining text, of which at most the last ``MAX_REGION_CHARS`` are read.
+6. otherwise the whole remaining text, of which at most the last ``MAX_REGION_CHARS`` are read.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from .normalize import normalize_text_line
 
 #: Characters of (reasoning-stripped) output searched for markers and code blocks.
 MAX_INPUT_CHARS = 20_000
@@ -29,6 +32,9 @@ _TAGS = r"think|thinking|thought|thoughts|reasoning|reflection|scratchpad"
 _CLOSE_THINK = re.compile(rf"<\s*/\s*(?:{_TAGS})\s*>", re.I)
 _OPEN_THINK = re.compile(rf"<\s*(?:{_TAGS})\s*>", re.I)
 _ANSWER_TAG = re.compile(r"<\s*answer\s*>(.*?)(?:<\s*/\s*answer\s*>|\Z)", re.I | re.S)
+_ANSWER_TAG_MARKUP = re.compile(r"<\s*/?\s*answer\s*>", re.I)
+#: Stands for an ``<answer>`` block in the text around the tags (control characters never survive coerce_text).
+_TAG_PLACEHOLDER = "\x00"
 _MARKER = re.compile(
     r"(?:\bfinal\s+answer\b|\banswer\b)[ \t]*(?:\*\*|__)?[ \t]*[:：]"
     r"|\bthe\s+(?:final\s+|correct\s+|right\s+)?answer\s+(?:is|would\s+be|should\s+be)\b[ \t]*:?",
@@ -45,7 +51,7 @@ class Region:
     """Where the answer is read from; ``problem`` is set when extraction itself already fails."""
 
     text: str
-    source: str  # "marker", "answer_tag", "fence", "text"
+    source: str  # "marker", "answer_tag", "fence", "text"; after a marker or tag the final-line rule is off
     problem: str | None = None
     #: With a marker, the text before it was applied: a docstring line may itself say "The answer is".
     unmarked: str | None = None
@@ -119,27 +125,34 @@ def _segment_end(text: str, start: int, next_marker: int) -> int:
     return newline if newline >= 0 and text[start:newline].strip() else next_marker
 
 
-def _distinct(texts) -> list[str]:
-    """Non-empty texts, stripped, each once, in order."""
-    return list(dict.fromkeys(t.strip() for t in texts if t.strip()))
+def _statement_key(text: str) -> str:
+    """Statements equal up to wrappers and end punctuation ("25" and "`25`.") are one statement."""
+    return normalize_text_line(clean(text))
 
 
-def answer_region(output: object) -> Region:
-    """Where in the model output the answer is to be read from."""
-    text = strip_reasoning(coerce_text(output))
-    source = "text"
-    tags = _distinct(m.group(1) for m in _ANSWER_TAG.finditer(text))
-    if tags:
-        text, source = "\n\n".join(tags), "answer_tag"
-    text = text[-MAX_INPUT_CHARS:]
+def _distinct_statements(texts: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for text in texts:
+        if text.strip():
+            seen.setdefault(_statement_key(text), text.strip())
+    return list(seen.values())
+
+
+def _marked(text: str) -> list[str]:
+    """The answer after each marker in ``text``, in order; a marker with nothing after it marks nothing."""
     markers = list(_MARKER.finditer(text))
-    if markers:
-        ends = [_segment_end(text, m.end(), n.start()) for m, n in zip(markers, markers[1:])] + [len(text)]
-        segments = [(m, text[m.end(): end]) for m, end in zip(markers, ends)]
-        final = [seg for m, seg in segments if "final" in m.group(0).lower()]
-        answers = _distinct(_first_paragraph(seg) for seg in (final or [seg for _, seg in segments]))
-        if answers:  # a marker with nothing after it ("my answer:") marks nothing
-            return Region(_cap_region("\n\n".join(answers)), "marker", unmarked=_cap_region(text.strip()))
+    ends = [_segment_end(text, m.end(), n.start()) for m, n in zip(markers, markers[1:])] + [len(text)]
+    out = []
+    for m, end in zip(markers, ends):
+        segment = text[m.end(): end]
+        if segment.lstrip().startswith(_TAG_PLACEHOLDER):
+            continue  # "My answer: <answer>25</answer>": the tag is that statement
+        out.append(_first_paragraph(segment.replace(_TAG_PLACEHOLDER, "")))
+    return out
+
+
+def _unmarked_region(text: str, source: str = "text") -> Region:
+    """No marker: a single code block, else the whole text."""
     blocks = fenced_blocks(text)
     distinct = list(dict.fromkeys(b.strip() for b in blocks if b.strip()))
     if len(distinct) > 1:
@@ -147,6 +160,41 @@ def answer_region(output: object) -> Region:
     if blocks:  # one block, or only empty ones
         return Region(_cap_region(distinct[0]) if distinct else "", "fence")
     return Region(_cap_region(text.strip()), source)
+
+
+def answer_text(output: object) -> str:
+    """The output a reader judges: reasoning dropped, capped, ``<answer>`` tags turned into line breaks."""
+    text = strip_reasoning(coerce_text(output))[-MAX_INPUT_CHARS:]
+    return _ANSWER_TAG_MARKUP.sub("\n", text)
+
+
+def answer_region(output: object) -> Region:
+    """Where in the model output the answer is to be read from."""
+    text = strip_reasoning(coerce_text(output))
+    tags = [m.group(1) for m in _ANSWER_TAG.finditer(text)]
+    statements: list[str] = []
+    if tags:
+        source = "answer_tag"
+        for inner in tags:
+            inner = inner[-MAX_INPUT_CHARS:]
+            marked = _marked(inner)
+            if marked:
+                statements.extend(marked)
+                continue
+            region = _unmarked_region(inner, source)
+            if region.problem:
+                return Region(region.text, source, region.problem)
+            statements.append(region.text)
+        outside = _ANSWER_TAG.sub(f"\n\n{_TAG_PLACEHOLDER}\n\n", text)[-MAX_INPUT_CHARS:]
+        statements.extend(_marked(outside))
+    else:
+        source = "marker"
+        statements = _marked(text[-MAX_INPUT_CHARS:])
+    answers = _distinct_statements(statements)
+    if answers:
+        unmarked = _cap_region(_ANSWER_TAG_MARKUP.sub("", text[-MAX_INPUT_CHARS:]).strip())
+        return Region(_cap_region("\n\n".join(answers)), source, unmarked=unmarked)
+    return _unmarked_region(text[-MAX_INPUT_CHARS:])
 
 
 def code_spans(text: str) -> list[re.Match[str]]:

@@ -6,7 +6,7 @@ import re
 
 from ..question_types import NOT_PRESENT
 from .candidates import Found, resolve
-from .extract import answer_region, clean, strip_bullet
+from .extract import clean, strip_bullet
 from .normalize import PATH_TOKEN, find_paths
 
 _WHERE = (
@@ -56,21 +56,17 @@ def _bare_location(line: str) -> bool:
     return bool(PATH_TOKEN.fullmatch(line)) or is_bare_absence(line)
 
 
-def read_location(region: str) -> Found[str]:
-    """What a location answer says, with the final-line rule applied."""
-    return resolve(region, find_location, _bare_location)
+def read_location(region: str, *, final_line: bool = True) -> Found[str]:
+    """What a location answer says, with the final-line rule applied unless the region was marked."""
+    return resolve(region, find_location, _bare_location, final_line=final_line)
 
 
-def is_not_present(answer: object) -> bool:
-    """True when the model's answer says "not present" (in any wording) and names no path.
+def absence_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` words absence: the "not" in "not in the context" is the answer's own word."""
+    return [m.span() for m in _ABSENT.finditer(text)]
 
-    Reads the answer exactly as ``score_answer`` does (reasoning dropped, answer markers,
-    code blocks and the final-line rule honoured), so adapters and scorers agree.
-    """
-    try:
-        region = answer_region(answer)
-        if region.problem:
-            return False
-        return read_location(region.text).items == [NOT_PRESENT]
-    except Exception:  # noqa: BLE001 - a classifier of model text must never raise
-        return False
+
+def is_bare_location(text: str) -> bool:
+    """The whole text is one path or one absence phrase ("NOT PRESENT", "N/A"), no other words."""
+    line = clean(text).strip("'\"")
+    return bool(PATH_TOKEN.fullmatch(line) or _ABSENT.fullmatch(line) or _BARE_ABSENT.match(line))

@@ -178,6 +178,24 @@ def normalize_text_line(text: str) -> str:
     return text.rstrip(_TRAILING_PUNCT + " ")
 
 
+def find_text_line(line: str, text: str) -> list[tuple[int, int]]:
+    """Where ``line`` occurs in ``text`` as ``normalize_text_line`` compares it (quotes and spacing free).
+
+    The spans let the contradiction check tell a docstring's own words ("Do not call ...")
+    from the model's words around it.
+    """
+    want = normalize_text_line(line)
+    if not want:
+        return []
+    quotes = re.escape(_QUOTE_CHARS)
+    parts = [rf"[\s{quotes}]+" if ch == " " else re.escape(ch) + f"[{quotes}]*" for ch in want]
+    pattern = rf"(?<!\w)[{quotes}]*" + "".join(parts) + rf"[{quotes}{re.escape(_TRAILING_PUNCT)}]*(?!\w)"
+    try:
+        return [m.span() for m in re.finditer(pattern, unicodedata.normalize("NFC", text))]
+    except (re.error, RecursionError, MemoryError):
+        return []
+
+
 # --- integers ----------------------------------------------------------------------------
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -188,8 +206,9 @@ _WORD_VALUE = {w: i for i, w in enumerate(_UNITS)} | {w: 20 + 10 * i for i, w in
 _NUMBER_WORD = re.compile(
     rf"\b(?:({'|'.join(_TENS)})(?:[\s-]+({'|'.join(_UNITS[1:10])}))?|({'|'.join(_UNITS)}))\b", re.I
 )
-#: Digits standing alone: not inside a word (``base64``), a decimal (``3.11``) or a path.
-_DIGITS = re.compile(r"(?<![\w.\\/])(-?)(\d{1,9})(?![\w\\/]|\.\d)")
+#: Digits standing alone: not inside a word (``base64``), a decimal (``3.11``), a path or a
+#: percentage ("not 100% sure" is a hedge, never a count).
+_DIGITS = re.compile(r"(?<![\w.\\/])(-?)(\d{1,9})(?![\w\\/]|\.\d|\s*%)")
 _NONE = re.compile(r"^\s*(?:none|no\s+(?:\w+[ -])?functions?)\s*\.?\s*$", re.I)
 
 

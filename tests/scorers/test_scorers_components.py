@@ -36,9 +36,9 @@ from cpython_retrieval.scorers.normalize import find_integers, normalize_path, n
         ("Final answer:\n```python\n@a\n@b\n```\nextra", "@a\n@b"),
         ("The answer is: `x`", "`x`"),
         ("Answer: first\nAnswer: second", "first\n\nsecond"),
-        ("Answer: x\nso the answer is: x.", "x\n\nx."),
-        ("Answer: first\nFinal answer: second", "second"),
-        ("The final answer is second. Answer: first", "second."),
+        ("Answer: x\nso the answer is: x.", "x"),  # the same statement twice is one
+        ("Answer: first\nFinal answer: second", "first\n\nsecond"),  # no statement outranks another
+        ("The final answer is second. Answer: first", "second.\n\nfirst"),
         ("Answer:", "Answer:"),
         ("```\nx\n```\nThat is my answer:", "x"),
         ("```python\nx\n```", "x"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cpython_retrieval.question_types import QUESTION_TYPES
-from cpython_retrieval.scorers import score_answer
+from cpython_retrieval.scorers import JUDGE_TEMPLATE, score_answer
 from cpython_retrieval.scorers.ast_match import ANSWER_KINDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scoring.md"
@@ -49,3 +49,28 @@ def test_doc_example(row: tuple[str, str, str, bool]) -> None:
     qtype, expected, answer, correct = row
     result = score_answer(qtype, expected, answer)
     assert result.correct is correct, result
+
+
+def test_docs_show_the_judge_template_as_it_is() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("```text\nYou are grading")
+    block = text[start + len("```text\n"): text.index("```\n", start + 8)]
+    assert block == JUDGE_TEMPLATE
+
+
+def test_docs_python_example_holds() -> None:
+    """The session in the page's first code block prints what score_answer returns."""
+    text = DOC.read_text(encoding="utf-8")
+    block = text[text.index("```python\n") + len("```python\n"):]
+    block = block[: block.index("```")]
+    lines = block.splitlines()
+    namespace: dict = {}
+    checked = 0
+    for i, line in enumerate(lines):
+        if line.startswith("# ") and i and not lines[i - 1].startswith("#"):
+            shown = eval(lines[i - 1], namespace)  # noqa: S307 - our own page
+            assert repr(shown) == line[2:], (lines[i - 1], shown)
+            checked += 1
+        elif line and not line.startswith("#"):
+            exec(line, namespace)  # noqa: S102 - our own page
+    assert checked >= 3

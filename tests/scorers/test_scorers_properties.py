@@ -1,10 +1,11 @@
-"""Hypothesis properties of score_answer: wrappers keep answers right, a second candidate makes them
-wrong, and no text makes a scorer raise."""
+"""Hypothesis properties of score_answer: wrappers and hedges keep answers right, a second candidate, a
+correction, a negation or a disagreeing answer statement makes them wrong, and no text makes a scorer raise."""
 
 from __future__ import annotations
 
 import keyword
 import os
+import re
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -228,3 +229,95 @@ def test_huge_answer_fails_quickly_with_a_reason() -> None:
     answer = ("The file has many functions. " * 50_000) + "Lib/x.py or Lib/y.py"
     result = score_answer("class_location", "Lib/x.py", answer)
     assert not result.correct and "2 candidate paths" in result.reason
+
+
+# --- one final answer: corrections, negations, disagreeing statements, hedges -----------------------
+
+from .adversarial import CORRECTION_MARKERS, HEDGES, NEGATION, one_line  # noqa: E402
+
+#: Words the rules read as hedges, corrections or negations. No stdlib parameter, class or decorator is
+#: named so, and generated names avoid them too (in docstring lines they are allowed: the line's own words).
+RESERVED = {
+    "maybe", "perhaps", "probably", "possibly", "likely", "presumably", "actually", "rather", "correction",
+    "update", "edit", "nope", "oops", "whoops", "sorry", "wait", "mean", "meant", "mistake", "wrong",
+    "incorrect", "never", "nor", "not", "kidding", "scratch", "strike", "well", "so", "ok", "okay", "sure",
+    "hmm", "yes", "no", "it", "is", "revised", "corrected",
+}
+
+
+def _plain(qtype: str, *answers: str) -> bool:
+    if QUESTION_TYPES[qtype].answer_kind == "text_line":
+        return True
+    return all(not RESERVED & set(re.findall(r"[a-z]+", a.lower())) for a in answers)
+
+
+@st.composite
+def right_and_wrong(draw: st.DrawFn) -> tuple[str, str, str]:
+    qtype, expected = draw(typed_expected())
+    other = _other(qtype, expected, draw)
+    assume(_plain(qtype, expected, other))
+    return qtype, expected, other
+
+
+@FAST
+@given(right_and_wrong(), st.sampled_from(CORRECTION_MARKERS), st.sampled_from(["\n\n", ". ", "\n", " — "]),
+       st.sampled_from(["", "Answer: ", "The answer is ", "<answer>"]), st.booleans())
+def test_a_correction_after_an_answer_is_always_wrong(
+    case: tuple[str, str, str], marker: str, sep: str, lead: str, then_right: bool
+) -> None:
+    """Appending a self-correction plus any answer never turns a wrong answer right, and makes a right one wrong."""
+    qtype, expected, other = case
+    close = "</answer>" if lead == "<answer>" else ""
+    then = one_line(expected if then_right else other)
+    for first in (expected, other):
+        answer = f"{lead}{one_line(first)}{close}{sep}{marker} {then}"
+        result = score_answer(qtype, expected, answer)
+        assert not result.correct, (answer, result)
+
+
+@FAST
+@given(typed_expected(), st.sampled_from(NEGATION))
+def test_negating_a_correct_answer_makes_it_wrong(case: tuple[str, str], template: str) -> None:
+    qtype, expected = case
+    assume(_plain(qtype, expected))
+    answer = template.replace("{a}", one_line(expected))
+    assert not score_answer(qtype, expected, answer).correct, answer
+
+
+@FAST
+@given(right_and_wrong(), st.sampled_from(HEDGES))
+def test_a_hedge_keeps_an_answer_what_it_is(case: tuple[str, str, str], template: str) -> None:
+    """The hedge policy: a hedged single answer counts as that answer, right or wrong, for every type."""
+    qtype, expected, other = case
+    assert score_answer(qtype, expected, template.replace("{a}", one_line(expected))).correct
+    assert not score_answer(qtype, expected, template.replace("{a}", one_line(other))).correct
+
+
+@FAST
+@given(right_and_wrong(), st.sampled_from([
+    "Answer: {x}\n\nFinal answer: {y}",
+    "The answer is {x}.\n<answer>{y}</answer>",
+    "<answer>{x}</answer>\nAnswer: {y}",
+    "<answer>{x}</answer><answer>{y}</answer>",
+    "<answer>Answer: {x}\n\nFinal answer: {y}</answer>",
+]))
+def test_answer_statements_must_agree(case: tuple[str, str, str], template: str) -> None:
+    qtype, expected, other = case
+    a, b = one_line(expected), one_line(other)
+    assert score_answer(qtype, expected, template.format(x=a, y=a)).correct
+    assert not score_answer(qtype, expected, template.format(x=b, y=a)).correct
+    assert not score_answer(qtype, expected, template.format(x=a, y=b)).correct
+
+
+@FAST
+@given(right_and_wrong(), st.lists(st.sampled_from(["{a}", "{b}", "not {a}", "Actually, {b}", "Answer: {b}",
+                                                      "Final answer: {b}", "scratch that", "{a} is wrong"]),
+                                   min_size=1, max_size=6))
+def test_reasoning_may_hold_any_earlier_guess(case: tuple[str, str, str], pieces: list[str]) -> None:
+    """A closed think block is not part of the answer, whatever guesses and corrections it holds."""
+    qtype, expected, other = case
+    a, b = one_line(expected), one_line(other)
+    thinking = "\n".join(p.replace("{a}", a).replace("{b}", b) for p in pieces)
+    for answer in (expected, other):
+        assert (score_answer(qtype, expected, f"<think>{thinking}</think>\n{answer}").correct
+                == score_answer(qtype, expected, answer).correct)

@@ -214,7 +214,8 @@ FUNCTION_COUNT = [
     (MC, "12", "```\n12\n```\n```\n13\n```", False),
     (MC, "12", "Answer: 12\nAnswer: 13", False),
     (MC, "12", "<answer>12</answer><answer>13</answer>", False),
-    (MC, "12", "The answer is 13. Hmm, wait, recount.\nFinal answer: 12", True),
+    # a final answer that differs from an earlier answer statement contradicts it (was True before issue 12)
+    (MC, "12", "The answer is 13. Hmm, wait, recount.\nFinal answer: 12", False),
     (MC, "12", "Answer: 12\n\nThe answer is 12.", True),
 ]
 
@@ -313,6 +314,12 @@ PARAMETERS = [
     (PA, "cls, *args", "cls, *args", True),
     # near misses
     (PA, PARAMS, "self, key, default, args, kwargs", False),
+    # the question asks for `*` and `**` on the variadics: without them it is another answer
+    (PA, "self, level, msg, *args", "self, level, msg, args", False),
+    (PA, "self, level, msg, *args", "self, level, msg, *args", True),
+    (PA, "self, **kwargs", "self, kwargs", False),
+    (PA, "self, **kwargs", "self, *kwargs", False),
+    (PA, "self, *args", "self, **args", False),
     (PA, PARAMS, "key, default, *args, **kwargs", False),
     (PA, PARAMS, "self, default, key, *args, **kwargs", False),
     (PA, PARAMS, "self, key, default, *args", False),
