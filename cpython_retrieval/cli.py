@@ -47,6 +47,16 @@ def _share(value: str) -> float:
     return number
 
 
+def _drift_share(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
+    if not 0 <= number <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {value})")
+    return number
+
+
 def _types(value: str) -> list[str]:
     types = [t.strip() for t in value.split(",") if t.strip()]
     if not types:
@@ -71,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--tiers", type=_tiers, default=list(DEFAULT_TIERS), help=f"comma-separated tiers (thousands of tokens); default {','.join(DEFAULT_TIERS)}")
     build.add_argument("--per-tier", type=_positive, default=100, help="ordinary questions per tier (default 100)")
     build.add_argument("--perturbed-share", type=_share, default=0.2, help="share of each tier's rows asked on the tier's perturbed context (anti-memorization control; default 0.2, 0 disables)")
+    build.add_argument("--drift-share", type=_drift_share, default=0.1, help="drift rows per ordinary row: facts that changed since --stale-pin, asked on the original context (default 0.1, 0 disables)")
+    build.add_argument("--stale-pin", help="the older release drift rows compare with (default: the oldest shipped pin, when older than --pin)")
+    build.add_argument("--stale-source", help="the stale pin's Lib/ (folder or release tarball), like --source")
     build.add_argument("--seed", type=int, default=0, help="seed for file order and sampling (default 0)")
     build.add_argument("--tokenizer", default="o200k_base", help="tokenizer that sizes tiers: o200k_base (default), cl100k_base, or a path to a Hugging Face tokenizer.json")
     build.add_argument("--question-types", type=_types, help=f"comma-separated subset of: {', '.join(QUESTION_TYPES)}")
@@ -130,7 +143,8 @@ def _run(args: argparse.Namespace) -> int:
             pin=args.pin, source=args.source, tiers=args.tiers, per_tier=args.per_tier, seed=args.seed,
             tokenizer=args.tokenizer, allow_mismatch=args.allow_mismatch, max_file_tokens=args.max_file_tokens,
             question_types=args.question_types, allow_download=not args.offline, progress=not args.quiet,
-            perturbed_share=args.perturbed_share,
+            perturbed_share=args.perturbed_share, drift_share=args.drift_share, stale_pin=args.stale_pin,
+            stale_source=args.stale_source,
         )
         files = write_dataset(built, args.out)
         for tier, info in built.manifest["tiers"].items():

@@ -66,6 +66,10 @@ ROW_SCHEMA = pa.schema(
         ("perturbed_symbol", pa.string()),
         ("original_answer", pa.string()),
         ("pair_id", pa.string()),
+        ("drift", pa.bool_()),
+        ("drift_kind", pa.string()),
+        ("stale_answer", pa.string()),
+        ("stale_pin", pa.string()),
     ]
 )
 

@@ -65,12 +65,23 @@ class Assignment:
     module_level: bool
 
 
+@dataclass(frozen=True)
+class Import:
+    """A module-level import (also under module-level if/try blocks): `import a.b [as c]`, `from .m import N [as K]`."""
+
+    module: str  # "a.b"; for `from . import x` the empty string
+    name: str | None  # the imported name of a `from` import, "*" for a star import; None for `import a.b`
+    asname: str | None
+    level: int  # leading dots of a relative `from` import
+
+
 @dataclass
 class ParsedModule:
     path: str
     definitions: list[Definition] = field(default_factory=list)
     parser: str = "ast"
     assignments: list[Assignment] = field(default_factory=list)  # outside functions, in source order
+    imports: list[Import] = field(default_factory=list)  # module-level, in source order
 
     @property
     def module_function_count(self) -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import ast
 import warnings
 
-from .definition_records import Assignment, Definition, Item, LineIndex, ParsedModule, Span, name_span
+from .definition_records import Assignment, Definition, Import, Item, LineIndex, ParsedModule, Span, name_span
 from .definitions_ast import AstCollector
 from .parse_lock import PARSE_LOCK
 
-__all__ = ["Assignment", "Definition", "Item", "LineIndex", "ParsedModule", "Span", "name_span", "parse_module"]
+__all__ = ["Assignment", "Definition", "Import", "Item", "LineIndex", "ParsedModule", "Span", "name_span", "parse_module"]
 
 
 def parse_module(text: str, path: str, *, prefer: str = "ast") -> ParsedModule:
@@ -29,8 +29,8 @@ def parse_module(text: str, path: str, *, prefer: str = "ast") -> ParsedModule:
                 pass
             else:
                 collector = AstCollector(text)
-                return ParsedModule(path, collector.collect(tree), "ast", collector.assignments)
+                return ParsedModule(path, collector.collect(tree), "ast", collector.assignments, collector.imports)
         from .definitions_cst import collect_with_libcst  # libcst loads only when a file needs it
 
-        definitions, assignments = collect_with_libcst(text)
-        return ParsedModule(path, definitions, "libcst", assignments)
+        definitions, assignments, imports = collect_with_libcst(text)
+        return ParsedModule(path, definitions, "libcst", assignments, imports)

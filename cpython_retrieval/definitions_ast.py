@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from .definition_records import Assignment, Definition, Item, LineIndex, Span, name_span
+from .definition_records import Assignment, Definition, Import, Item, LineIndex, Span, name_span
 
 
 class AstCollector:
@@ -15,6 +15,7 @@ class AstCollector:
         self.index = LineIndex(text)
         self.found: list[Definition] = []
         self.assignments: list[Assignment] = []
+        self.imports: list[Import] = []
 
     def span(self, node: ast.AST) -> Span:
         return Span(
@@ -37,8 +38,16 @@ class AstCollector:
             else:
                 if not in_function:
                     self.record_assignments(stmt, prefix, module_level=owner is None)
+                    if owner is None:
+                        self.record_imports(stmt)
                 for child_body in _nested_bodies(stmt):
                     self.visit_body(child_body, prefix=prefix, in_function=in_function, owner=owner, direct=False)
+
+    def record_imports(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Import):
+            self.imports.extend(Import(alias.name, None, alias.asname, 0) for alias in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            self.imports.extend(Import(stmt.module or "", alias.name, alias.asname, stmt.level or 0) for alias in stmt.names)
 
     def record_assignments(self, stmt: ast.stmt, prefix: str, *, module_level: bool) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []

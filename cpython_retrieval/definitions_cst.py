@@ -8,10 +8,10 @@ import sys
 import libcst as cst
 import libcst.metadata as md
 
-from .definition_records import Assignment, Definition, Item, LineIndex, Span, name_span
+from .definition_records import Assignment, Definition, Import, Item, LineIndex, Span, name_span
 
 
-def collect_with_libcst(text: str) -> tuple[list[Definition], list[Assignment]]:
+def collect_with_libcst(text: str) -> tuple[list[Definition], list[Assignment], list[Import]]:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -22,7 +22,7 @@ def collect_with_libcst(text: str) -> tuple[list[Definition], list[Assignment]]:
     try:
         positions = wrapper.resolve(md.PositionProvider)
         collector = CstCollector(text, positions)
-        return collector.collect(module), collector.assignments
+        return collector.collect(module), collector.assignments, collector.imports
     except RecursionError as exc:
         raise SyntaxError("libcst: expression nesting too deep to analyse") from exc
     finally:
@@ -36,6 +36,7 @@ class CstCollector:
         self.index = LineIndex(text)
         self.found: list[Definition] = []
         self.assignments: list[Assignment] = []
+        self.imports: list[Import] = []
 
     def offset(self, position: md.CodePosition) -> int:
         return self.index.starts[position.line - 1] + position.column
@@ -78,6 +79,9 @@ class CstCollector:
             return
         smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
         for small in smalls:
+            if owner is None and isinstance(small, (cst.Import, cst.ImportFrom)):
+                self.record_import(small)
+                continue
             if isinstance(small, cst.Assign):
                 targets = [t.target for t in small.targets]
             elif isinstance(small, cst.AnnAssign):
@@ -160,6 +164,25 @@ class CstCollector:
         last_param = ordered[-1][1]
         last = self.span(last_param.annotation.annotation if last_param.annotation else last_param.name).end
         return tuple(name for name, _ in ordered), Span(first, last)
+
+
+    def record_import(self, node) -> None:
+        code = cst.Module([]).code_for_node
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                self.imports.append(Import(code(alias.name), None, _asname(alias), 0))
+            return
+        module = code(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append(Import(module, "*", None, level))
+            return
+        for alias in node.names:
+            self.imports.append(Import(module, code(alias.name), _asname(alias), level))
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    return alias.asname.name.value if alias.asname is not None else None
 
 
 def _bound_names(target: cst.BaseExpression) -> list[str]:

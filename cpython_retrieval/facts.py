@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .definitions import Definition, ParsedModule, Span
+from .scorers.normalize import looks_like_code
 
 #: Docstring lines shorter than this are too generic to be a retrieval target.
 MIN_DOCSTRING_LINE = 12
@@ -60,7 +61,9 @@ def module_facts(parsed: ParsedModule, text: str, display_path: str) -> list[Fac
 
 
 def _one_line(*items) -> bool:
-    return all("\n" not in item.text for item in items)
+    """Written on one line each, and readable as code by the scorer (a conditional expression as a base reads as
+    prose there, so such a fact could not be scored and is not asked)."""
+    return all("\n" not in item.text and looks_like_code(item.text) for item in items)
 
 
 def _definition_facts(d: Definition, text: str, path: str, kind: str) -> list[Fact]:

@@ -77,7 +77,9 @@ class Memorizer:
         q = parse_question(question)
         if q is None:
             return UNKNOWN
-        if q.path is not None:
+        if q.question_type in ("subclass_count", "base_class_location") and shown:
+            self._load(sorted(shown))  # questions about the whole context: recall every file it names
+        elif q.path is not None:
             self._load([q.path])
         else:
             self._load(self._definers(q.symbol.split(".")[0]))

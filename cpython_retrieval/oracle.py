@@ -115,6 +115,12 @@ class FileIndex:
         if q.question_type == "module_function_count":
             parsed = self.parsed.get(q.path or q.symbol)
             return str(parsed.module_function_count) if parsed is not None else UNKNOWN
+        if q.question_type == "subclass_count":
+            paths = [p for p in self.paths if prefer_paths is None or p in prefer_paths]
+            return str(sum(1 for p in paths for d in self.parsed[p].definitions
+                           if d.kind == "class" and any(b.text == q.symbol for b in d.bases)))
+        if q.question_type == "base_class_location":
+            return self._base_class_location(q, prefer_paths)
         facts = self.facts.get((q.question_type, q.symbol), [])
         if q.path is not None:
             facts = [f for f in facts if f.path == q.path]
@@ -123,6 +129,17 @@ class FileIndex:
         if len(facts) >= 1 and len({f.answer for f in facts}) == 1:
             return facts[0].answer
         return self._fallback(q, prefer_paths)
+
+    def _base_class_location(self, q: ParsedQuestion, prefer_paths) -> str:
+        """Two hops: the class's first base, then the one file defining a class of that name."""
+        paths = [q.path] if q.path is not None else [p for p in self.paths if prefer_paths is None or p in prefer_paths]
+        classes = [d for p in paths if p in self.parsed for d in self.parsed[p].definitions
+                   if d.kind == "class" and d.qualname == q.symbol and not d.in_function]
+        if len(classes) != 1 or not classes[0].bases:
+            return UNKNOWN
+        base = classes[0].bases[0].text.split(".")[-1].strip()
+        homes = [p for p in self.class_paths(base) if prefer_paths is None or p in prefer_paths]
+        return homes[0] if len(homes) == 1 else UNKNOWN
 
     def _fallback(self, q: ParsedQuestion, prefer_paths) -> str:
         """Straight from the definitions, for targets the fact extractor would not offer as a question."""
@@ -202,9 +219,9 @@ def shotgun_answer(prompt: str) -> str:
     answer = oracle_answer(prompt)
     parsed = parse_question(split_prompt(prompt)[1])
     qtype = parsed.question_type if parsed is not None else ""
-    if qtype == "module_function_count" and answer.isdigit():
+    if qtype in ("module_function_count", "subclass_count") and answer.isdigit():
         return f"{answer} or {int(answer) + 1}"
-    if qtype in ("class_location", "absent_symbol"):
+    if qtype in ("class_location", "absent_symbol", "base_class_location"):
         return f"{answer} or {'Lib/abc.py' if answer == 'Lib/os.py' else 'Lib/os.py'}"
     if qtype == "decorators":
         return f"{answer}\n@{'classmethod' if '@staticmethod' in answer else 'staticmethod'}"

@@ -111,5 +111,25 @@ QUESTION_TYPES: dict[str, QuestionType] = {
             NOT_PRESENT,
             "path_or_absent",
         ),
+        QuestionType(
+            "base_class_location",
+            "Two hops: the path of the file that defines the class named by class X's first base. X's first "
+            "base is written as a name or dotted name whose last part names a class defined exactly once in the "
+            "context (nothing else there has that name), in another file than X.",
+            "one path such as `Lib/json/decoder.py`",
+            "Lib/collections/abc.py",
+            "path_or_absent",
+            family="two_hop",
+        ),
+        QuestionType(
+            "subclass_count",
+            "Aggregation: how many `class` statements in the whole context (nested ones included) list base B, "
+            "written exactly `B`, among their positional bases. B is asked only when no base in the context is "
+            "written `module.B`, and when at least two classes in at least two files list it.",
+            "one integer",
+            "7",
+            "integer",
+            family="aggregation",
+        ),
     )
 }

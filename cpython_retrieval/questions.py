@@ -214,7 +214,10 @@ def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random, sta
     return round_robin_by_depth(ordered, k, start)
 
 
-def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, question_types=None) -> list[Candidate]:
+def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, question_types=None,
+                     salt: tuple = ()) -> list[Candidate]:
+    """n candidates in equal shares per type, each share round-robin over depth deciles (`salt` keeps another
+    sample of the same tier, such as its drift rows, independent of the ordinary one)."""
     by_type: dict[str, list[Candidate]] = {}
     for c in candidates:
         if question_types is None or c.fact.question_type in question_types:
@@ -223,5 +226,5 @@ def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, 
     chosen: list[Candidate] = []
     for index, (qtype, k) in enumerate(alloc.items()):
         start = index * 10 // len(alloc)
-        chosen.extend(stratified_pick(by_type[qtype], k, random.Random(derive_seed(seed, tier, qtype)), start))
+        chosen.extend(stratified_pick(by_type[qtype], k, random.Random(derive_seed(seed, tier, *salt, qtype)), start))
     return chosen

@@ -11,8 +11,9 @@ reference models are one API that dispatches on the name:
 - `shotgun`: the oracle's answer plus a decoy candidate (`oracle.shotgun_answer`): wrong on purpose,
   0 under the primary scorer and 1.0 under the substring scorer, the scorer-agreement control.
 
-Model args (`-M`): `pin` (memorizer: CPython version whose `Lib/` it recalls; default: the sample's
-`cpython_version`, else the default pin), `source` (memorizer: a `Lib/` folder to recall from),
+Model args (`-M`): `recall_pin` (or `pin`; memorizer: the CPython version whose `Lib/` it recalls, e.g.
+`-M recall_pin=3.11.7` to answer drift rows from the older release; default: the sample's `cpython_version`,
+else the default pin), `source` (memorizer: a `Lib/` folder or release tarball to recall from),
 `delay` (seconds to sleep per call, to exercise timing), and two test hooks: `fail_marker` (a path:
 while that file exists, about every other sample fails with an error, to simulate an interrupted run)
 and `call_log` (a path: one JSON line per call, to count calls).
@@ -72,13 +73,15 @@ class ReferenceModelAPI(ModelAPI):
 
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
                  config: GenerateConfig = GenerateConfig(), pin: str | None = None, source: str | None = None,
+                 recall_pin: str | None = None,
                  delay: float = 0.0, fail_marker: str | None = None, call_log: str | None = None,
                  **model_args: Any) -> None:
         super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[], config=config)
         if model_name not in REFERENCE_MODELS:
             raise ValueError(f"unknown reference model cpython_retrieval/{model_name}; choose one of: "
                              + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS))
-        self.pin = None if pin in (None, "", "auto") else str(pin)
+        recall = recall_pin if recall_pin not in (None, "") else pin
+        self.pin = None if recall in (None, "", "auto") else str(recall)
         self.source = source
         self.delay = float(delay)
         self.fail_marker = fail_marker

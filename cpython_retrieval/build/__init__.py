@@ -6,7 +6,8 @@
     extract_facts  (stage 3, parsed_facts.py)   candidate facts of every file the tiers use
     ask_tiers      (stage 4, tier_rows.py)      each tier's context and ordinary questions
     add_perturbed_rows (stage 5, perturbed_rows.py) each tier's perturbed context and its questions
-    assemble       (last, assemble.py)          rows, distinct contexts and the manifest
+    add_drift_rows (stage 6, drift_rows.py)     facts changed since an older release, on the original context
+    assemble       (last, assemble.py)          rows in send order, distinct contexts and the manifest
 
 `build_dataset` runs them in order and returns rows, contexts and a manifest without touching disk;
 `dataset.write_dataset` writes them as a Hugging Face dataset folder.
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 from .assemble import BuiltDataset, assemble
+from .drift_rows import add_drift_rows
 from .options import BuildOptions, build_options
 from .parsed_facts import extract_facts
 from .perturbed_rows import add_perturbed_rows
@@ -28,9 +30,10 @@ __all__ = ["BuildOptions", "BuiltDataset", "build_dataset", "build_options", "re
 def build_dataset(**options) -> BuiltDataset:
     """Build every requested tier's rows in memory (see `build_options` for the arguments).
 
-    Same pin, options and seed give identical rows. Each tier gets `per_tier` ordinary rows plus
-    perturbation rows (`perturbed_share` of the tier's rows; 0 disables them), asked on the tier's
-    one perturbed context (see `perturbations.py`).
+    Same pin, options and seed give identical rows. Each tier gets `per_tier` ordinary rows, perturbation
+    rows (`perturbed_share` of the tier's rows; 0 disables them) asked on the tier's one perturbed context
+    (see `perturbations.py`), and drift rows (`drift_share` per ordinary row) asked on its original context
+    (see `drift.py`).
     """
     checked = build_options(**options)
     corpus = read_corpus(checked)
@@ -38,4 +41,5 @@ def build_dataset(**options) -> BuiltDataset:
     facts = extract_facts(plan)
     asked = ask_tiers(facts)
     asked = add_perturbed_rows(asked)
+    asked = add_drift_rows(asked)
     return assemble(asked)

@@ -40,6 +40,18 @@ def send_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
+def check_answers_score_themselves(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Every expected answer must be one the scoring core accepts for itself; else the row could never be right."""
+    from ..scorers import score_answer
+
+    for tier_rows in rows.values():
+        for row in tier_rows:
+            verdict = score_answer(row["question_type"], row["answer"], row["answer"], question=row["question"])
+            if not verdict.correct:
+                raise AssertionError(f"row {row['id']}: its expected answer {row['answer']!r} does not score itself "
+                                     f"({verdict.reason}); the generator must not ask it")
+
+
 def assemble(asked: TierRows) -> BuiltDataset:
     plan = asked.facts.plan
     sized = plan.sized
@@ -48,8 +60,11 @@ def assemble(asked: TierRows) -> BuiltDataset:
     contexts: list[dict[str, Any]] = []
     for tier in options.tiers:
         groups = [asked.original[tier], *([asked.perturbed[tier]] if tier in asked.perturbed else [])]
-        rows[tier] = [row for g in groups for row in send_order(g.rows)]
+        rows[tier] = send_order(asked.original[tier].rows + asked.drift.get(tier, []))
+        if tier in asked.perturbed:
+            rows[tier] += send_order(asked.perturbed[tier].rows)
         contexts.extend(g.record(primary) for g in groups)
+    check_answers_score_themselves(rows)
     pin = corpus.pin
     skipped = dict(sorted(plan.skipped.items()))
     manifest = {
@@ -62,16 +77,19 @@ def assemble(asked: TierRows) -> BuiltDataset:
         "options": {"tiers": list(options.tiers), "per_tier": options.per_tier, "perturbed_share": options.perturbed_share,
                     "seed": options.seed, "tokenizer": primary, "max_file_tokens": options.max_file_tokens,
                     "allow_mismatch": options.allow_mismatch,
-                    "question_types": sorted(options.question_types) if options.question_types else None},
+                    "question_types": sorted(options.question_types) if options.question_types else None,
+                    "drift_share": options.drift_share, "stale_pin": options.stale_pin},
         "hash_mismatches": corpus.mismatches,
         "skipped_files": skipped,
         "tiers": {tier: {"context_id": asked.original[tier].context.context_id,
                          "files": len(asked.original[tier].context.paths),
                          "context_tokens": asked.original[tier].counts[primary], "rows": len(rows[tier]),
                          "ordinary_rows": len(asked.original[tier].rows),
+                         "drift_rows": len(asked.drift.get(tier, [])),
                          "perturbation": asked.perturbed[tier].stats if tier in asked.perturbed else None}
                   for tier in options.tiers},
         "perturbations": asked.perturbed_summaries,
+        "drift": asked.drift_summary,
         "files": [{"path": f.path, "sha256": f.sha256, "tokens": plan.segment_tokens.get(f.display_path)}
                   for f in corpus.files],
     }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
 from ..contexts import Context, segment_text
+from ..drift import Drift
 from ..perturbations import PerturbedCandidate
 from ..pins import Pin
 from ..questions import Candidate, question_text, row_id
@@ -53,18 +55,21 @@ def _difficulty(c: Candidate) -> str:
 
 
 def question_row(c: Candidate, tier: str, context: Context, counts: dict[str, int], counter: TokenCounter,
-                 tokens: dict[str, int], pin: Pin, seed: int,
-                 perturbation: PerturbedCandidate | None = None) -> dict[str, Any]:
+                 tokens: dict[str, int], pin: Pin, seed: int, perturbation: PerturbedCandidate | None = None,
+                 drift: Drift | None = None, stale_pin: str | None = None) -> dict[str, Any]:
     fact = c.fact
     token_start = None
-    if c.start is not None:
-        segment_start = context.segment_starts[fact.path]
-        before = sum(tokens[p] for p in context.paths[: context.paths.index(fact.path)])
-        token_start = before + counter.count(context.text[segment_start : c.start])
+    if c.start is not None:  # the answer's file (a two-hop answer lies in another file than the target)
+        index = bisect.bisect_right([context.segment_starts[p] for p in context.paths], c.start) - 1
+        before = sum(tokens[p] for p in context.paths[:index])
+        token_start = before + counter.count(context.text[context.segment_starts[context.paths[index]] : c.start])
     change = perturbation.change if perturbation is not None else None
+    if change is not None:
+        identity = row_id(tier, fact.question_type, fact.path, change.original_symbol, variant="perturbed")
+    else:
+        identity = row_id(tier, fact.question_type, fact.path, fact.symbol, variant="drift" if drift else "original")
     return {
-        "id": (row_id(tier, fact.question_type, fact.path, fact.symbol) if change is None
-               else row_id(tier, fact.question_type, fact.path, change.original_symbol, variant="perturbed")),
+        "id": identity,
         "tier": tier,
         "question": question_text(fact.question_type, fact.symbol, fact.path, fact.kind, c.name_file),
         "answer": fact.answer,
@@ -92,6 +97,10 @@ def question_row(c: Candidate, tier: str, context: Context, counts: dict[str, in
         "perturbed_symbol": change.perturbed_symbol if change is not None else None,
         "original_answer": change.original_answer if change is not None else None,
         "pair_id": perturbation.pair_id if change is not None else None,
+        "drift": drift is not None,
+        "drift_kind": drift.kind if drift is not None else None,
+        "stale_answer": drift.stale_answer if drift is not None else None,
+        "stale_pin": stale_pin if drift is not None else None,
     }
 
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from ..contexts import Context, render_context
+from ..contexts import Context, render_context, sort_tiers
 from ..corpus import SourceFile
 from ..errors import RetrievalError
+from ..multi_hop import base_class_location_candidates, subclass_count_candidates
+from ..question_types import QUESTION_TYPES
 from ..questions import AbsentClass, Candidate, absent_candidates, context_candidates, sample_questions
 from .parsed_facts import ParsedFacts
 from .rows import ContextSizer, context_record, question_row
@@ -40,6 +42,8 @@ class TierRows:
     original: dict[str, AskedContext]  # tier -> its context and ordinary rows
     perturbed: dict[str, AskedContext] = field(default_factory=dict)  # tier -> perturbed context and rows
     perturbed_summaries: list[dict[str, Any]] = field(default_factory=list)  # one per perturbed file, for the manifest
+    drift: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # tier -> drift rows (on the original context)
+    drift_summary: dict[str, Any] | None = None  # the older release compared, or why none was
 
 
 def ask_tiers(facts: ParsedFacts) -> TierRows:
@@ -49,11 +53,17 @@ def ask_tiers(facts: ParsedFacts) -> TierRows:
     sizer = ContextSizer(counter)
     absent_pool = _absent_pool(sized.corpus.files, plan.segment_tokens)
     texts = facts.texts
+    parsed = {p: plan.parses.get(by_path[p]) for p in plan.largest}
+    ladder = sort_tiers(options.ladder)
+    want = -(-options.per_tier // len(QUESTION_TYPES))
     original: dict[str, AskedContext] = {}
     for tier in tqdm(options.tiers, desc="tiers", disable=not options.progress, unit="tier"):
         context = render_context(tier, "original", [(p, by_path[p].text) for p in plan.files[tier]])
         counts = sizer.counts(context, texts, plan.segment_tokens, "original")
         candidates = context_candidates(context, facts.facts, facts.names)
+        below = ladder[ladder.index(tier) - 1] if ladder.index(tier) else None
+        candidates += base_class_location_candidates(context, parsed, facts.names)
+        candidates += subclass_count_candidates(context, parsed, plan.files[below] if below else [], want)
         in_context = {by_path[p].path for p in plan.files[tier]}
         candidates += absent_candidates(context, [a for a in absent_pool if a.path not in in_context])
         chosen = sample_questions(candidates, options.per_tier, options.seed, tier, options.question_types)

@@ -182,7 +182,8 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
 
     Every question gives `score` (ASTSemanticMatch) and `substring_match`; it also gives
     `score_<question_type>`, and `score_perturbed` or `score_ordinary`; a perturbed question with an
-    `original_answer` gives `memorized_hit` (1 when the answer matches the unperturbed stdlib fact).
+    `original_answer` gives `memorized_hit` (1 when the answer matches the unperturbed stdlib fact); a drift
+    question gives `score_drift`, and `stale_hit` when the older release had a value (1 when answered with it).
     """
     response = results[0] if results else ""
     qtype = doc["question_type"]
@@ -199,9 +200,14 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
             out["memorized_hit"] = float(score_answer(qtype, original, response, question=doc.get("question")).correct)
     else:
         out["score_ordinary"] = verdict.value
+    if doc.get("drift"):
+        out["score_drift"] = verdict.value
+        stale = doc.get("stale_answer")
+        if stale is not None:  # answered what the older release says
+            out["stale_hit"] = float(score_answer(qtype, stale, response, question=doc.get("question")).correct)
     return out
 
 
 #: Every metric key process_results can return (the template's metric_list must list them all).
 METRIC_KEYS = ("score", "substring_match", *(f"score_{t}" for t in QUESTION_TYPES),
-               "score_ordinary", "score_perturbed", "memorized_hit")
+               "score_ordinary", "score_perturbed", "memorized_hit", "score_drift", "stale_hit")

@@ -107,6 +107,19 @@ def perturbation_split() -> Metric:
     return compute
 
 
+@metric
+def drift_split() -> Metric:
+    """`drift_accuracy` on drift rows (facts changed since an older release), and `stale_rate`: the share of drift
+    rows with a known older value answered with that value (what recalling the older release gives)."""
+
+    def compute(scores: list[SampleScore]) -> dict[str, float | None]:
+        drift = [s for s in scores if _meta(s).get("drift")]
+        hits = [_meta(s)["stale_hit"] for s in drift if _meta(s).get("stale_hit") is not None]
+        return {"drift_accuracy": _accuracy(drift), "stale_rate": sum(hits) / len(hits) if hits else None}
+
+    return compute
+
+
 def call_summary(calls: list[dict[str, Any]]) -> dict[str, float | None]:
     """Median/p90 TTFT and latency of cold and warm calls, cached-token shares, TTFT coverage, cost."""
     out: dict[str, float | None] = {}

@@ -19,11 +19,12 @@ from inspect_ai.solver import TaskState
 from ..scorers import parse_judge_verdict, render_judge_prompt, score_answer
 from ..scorers import substring_match as _substring_match
 from .metrics import (accuracy_by_depth, accuracy_by_question_type, accuracy_by_tier, accuracy_wilson, call_stats,
-                      judged_accuracy, perturbation_split)
+                      drift_split, judged_accuracy, perturbation_split)
 from .solver import CALLS_KEY
 
 #: Row fields the primary score carries, so metrics and reports need nothing else.
-_ROW_FIELDS = ("question_type", "tier", "depth", "perturbed", "perturbation_kind", "pair_id", "no_context", "difficulty")
+_ROW_FIELDS = ("question_type", "tier", "depth", "perturbed", "perturbation_kind", "pair_id", "no_context", "difficulty",
+               "drift", "drift_kind", "stale_pin")
 
 
 def _answer(state: TaskState) -> str:
@@ -31,7 +32,7 @@ def _answer(state: TaskState) -> str:
 
 
 @scorer(metrics=[accuracy_wilson(), accuracy_by_question_type(), accuracy_by_tier(), accuracy_by_depth(),
-                 perturbation_split(), call_stats()])
+                 perturbation_split(), drift_split(), call_stats()])
 def ast_semantic_match():
     """Primary scorer: the cold answer compared with the expected answer as Python syntax (AST) where it applies."""
 
@@ -40,12 +41,14 @@ def ast_semantic_match():
         answer = _answer(state)
         expected = md.get("answer") if md.get("answer") is not None else target.text
         result = score_answer(md["question_type"], expected, answer, question=md.get("question"))
-        memorized = None
+        memorized = stale = None
         if md.get("perturbed") and md.get("original_answer") is not None:
             memorized = score_answer(md["question_type"], md["original_answer"], answer, question=md.get("question")).correct
+        if md.get("drift") and md.get("stale_answer") is not None:  # answered what the older release says
+            stale = score_answer(md["question_type"], md["stale_answer"], answer, question=md.get("question")).correct
         calls = [{k: v for k, v in c.items() if k != "answer"} for c in (state.store.get(CALLS_KEY) or [])]
         metadata: dict[str, Any] = {k: md.get(k) for k in _ROW_FIELDS}
-        metadata.update(extracted=result.extracted, memorized_hit=memorized, calls=calls)
+        metadata.update(extracted=result.extracted, memorized_hit=memorized, stale_hit=stale, calls=calls)
         return Score(value=result.value, answer=answer, explanation=result.reason, metadata=metadata)
 
     return score

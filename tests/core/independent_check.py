@@ -40,13 +40,33 @@ def _walk_defs(body, prefix=""):
                         yield from _walk_defs([child], prefix)
 
 
+class NewerSyntax(Exception):
+    """A file the running interpreter's `ast` cannot parse (newer syntax): the caller skips the row, saying so."""
+
+
+def parse(text: str) -> ast.Module:
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        raise NewerSyntax(str(exc)) from exc
+
+
 def _find(files: dict[str, str], symbol: str, path: str | None):
-    hits = []
+    """The one definition of `symbol` (in `path` if given); files of newer syntax are passed over unless named."""
+    hits, unread = [], []
     for p, text in files.items():
         if path and p != path:
             continue
-        tree = ast.parse(text)
+        try:
+            tree = parse(text)
+        except NewerSyntax:
+            if path:
+                raise
+            unread.append(p)
+            continue
         hits += [(p, text, n) for q, n in _walk_defs(tree.body) if q == symbol]
+    if not hits and unread:
+        raise NewerSyntax(f"{symbol} may be in {len(unread)} file(s) this interpreter cannot parse")
     assert len(hits) == 1, f"{symbol} found {len(hits)} times"
     return hits[0]
 
@@ -57,17 +77,27 @@ def rederive(row: dict, context: str) -> str:
     named = re.search(r"defined in `([^`]+)`", row["question"])
     path = named.group(1) if named else None
     if qtype == "module_function_count":
-        tree = ast.parse(files[symbol])
+        tree = parse(files[symbol])
         return str(sum(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in tree.body))
     if qtype == "method_owner":
-        tree = ast.parse(files[row["source_file"]])
+        tree = parse(files[row["source_file"]])
         owners = [q.rsplit(".", 1)[0] for q, n in _walk_defs(tree.body)
                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and q.endswith("." + symbol)
                   and isinstance(dict(_walk_defs(tree.body)).get(q.rsplit(".", 1)[0]), ast.ClassDef)]
         assert len(owners) == 1, owners
         return owners[0]
+    if qtype == "subclass_count":
+        return str(sum(1 for text in files.values() for node in ast.walk(parse(text))
+                       if isinstance(node, ast.ClassDef) and any(ast.unparse(b) == symbol for b in node.bases)))
+    if qtype == "base_class_location":
+        _, _, node = _find(files, symbol, path)
+        first = node.bases[0]
+        name = first.attr if isinstance(first, ast.Attribute) else first.id
+        homes = [p for p, text in files.items() for n in parse(text).body if isinstance(n, ast.ClassDef) and n.name == name]
+        assert len(homes) == 1, homes
+        return homes[0]
     if qtype in ("class_location", "absent_symbol"):
-        found = [p for p, text in files.items() for q, n in _walk_defs(ast.parse(text).body) if q == symbol and isinstance(n, ast.ClassDef)]
+        found = [p for p, text in files.items() for q, n in _walk_defs(parse(text).body) if q == symbol and isinstance(n, ast.ClassDef)]
         return found[0] if len(found) == 1 else ("NOT PRESENT" if not found else "AMBIGUOUS")
     p, text, node = _find(files, symbol, path)
     segment = lambda n: ast.get_source_segment(text, n)  # noqa: E731

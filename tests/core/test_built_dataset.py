@@ -52,7 +52,10 @@ def test_every_answer_is_rederived_independently_from_its_context(built_small):
         for row in rows:
             assert rederive(row, texts[row["context_id"]]) == row["answer"], row["id"]
             checked[row["question_type"]] += 1
-    assert set(checked) == set(QUESTION_TYPES), checked
+    # T25..T100 of this stdlib offer no two-hop or aggregation question (tests/core/test_drift_and_multi_hop.py
+    # checks them where the canonical dataset's larger tiers have them)
+    single = {t for t, qt in QUESTION_TYPES.items() if qt.family == "single_needle"}
+    assert single <= set(checked) <= set(QUESTION_TYPES), checked
 
 
 def test_answer_span_states_the_fact(built_small):
@@ -97,10 +100,10 @@ def test_queried_symbols_are_unique_in_their_context(built_small):
 
 def test_rows_are_balanced_over_types_and_spread_over_depth(built_small):
     for tier, rows in built_small.rows.items():
-        ordinary = [r for r in rows if not r["perturbed"]]
+        ordinary = [r for r in rows if not r["perturbed"] and not r["drift"]]
         assert len(ordinary) == 100
         counts = Counter(r["question_type"] for r in ordinary)
-        assert set(counts) == set(QUESTION_TYPES)
+        assert {t for t, qt in QUESTION_TYPES.items() if qt.family == "single_needle"} <= set(counts)
         if tier == "T100":  # every type is plentiful here, so shares are equal to within one row
             assert max(counts.values()) - min(counts.values()) <= 1, counts
         deciles = {int(r["depth"] * 10) for r in ordinary if r["depth"] is not None}
