@@ -237,7 +237,10 @@ def _controls_section(s: dict, out: Path) -> list:
     pins = sorted({p for d in ctrl.values() for p in d["stale_pins"]})
     if pins:
         b.append(Paragraph(f"Drift rows compare against the older release(s): {', '.join(pins)}."))
-    b.append(Image(charts.controls(ctrl, out / "controls.png"), "perturbed and drift controls"))
+    if any(d["overall"]["perturbed"]["n"] or d["overall"]["drift"]["n"] for d in ctrl.values()):
+        b.append(Image(charts.controls(ctrl, out / "controls.png"), "perturbed and drift controls"))
+    else:
+        b.append(Paragraph("No perturbed or drift rows in these logs, so neither control can be shown."))
     b.append(Heading("Perturbed rows in detail", 3))
     b.append(Table(["model", "pairs", "paired ordinary", "paired perturbed", "read the ordinary, missed the perturbed", "closed book"],
                    [[m, d["pairs"]["n"], d["pairs"]["ordinary_accuracy"], d["pairs"]["perturbed_accuracy"],

@@ -82,8 +82,10 @@ def _rate_points(ax, xs, cells, *, colour, marker="o", label=None, line=True) ->
                 markersize=5, linewidth=1.2)
 
 
-def _rate_bars(ax, xs, cells, width, *, colour, hatch=None) -> None:
-    """Bars with Wilson error bars; a zero gets a marker on the axis so it reads as 0, a cell without rows gets 'n/a'."""
+def _rate_bars(ax, xs, cells, width, *, colour, hatch=None) -> bool:
+    """Bars with Wilson error bars; a zero gets a marker on the axis so it reads as 0, a cell without rows gets 'n/a'.
+    True when a zero was drawn (so the legend explains the marker)."""
+    zero = False
     for x, cell in zip(xs, cells):
         interval = _interval(cell)
         if interval is None:
@@ -93,7 +95,9 @@ def _rate_bars(ax, xs, cells, width, *, colour, hatch=None) -> None:
         ax.bar(x, value, width, color=colour, hatch=hatch, edgecolor="black", linewidth=0.4)
         ax.errorbar(x, value, yerr=[[minus], [plus]], color="black", capsize=2, linewidth=0.8)
         if value == 0:
+            zero = True
             ax.plot(x, 0, marker="^", color=colour, markeredgecolor="black", markersize=6, clip_on=False, zorder=5)
+    return zero
 
 
 def _tier_axis(ax, tiers) -> None:
@@ -245,25 +249,29 @@ def controls(ctrl: dict, path: Path) -> Path:
     models = list(ctrl)
     fig, axes = _figure("Anti-memorization controls: perturbed and drift rows", 2, width=12, height=4.8)
     panels = (("perturbed", "memorized", "perturbed rows (context edited)",
-               "no perturbed rows in these logs (-T perturbed=exclude, or a dataset without them)"),
+               "no perturbed rows in these logs (-T\u00a0perturbed=exclude, or a dataset without them)"),
               ("drift", "stale", "drift rows (fact changed since an older release)",
                "no drift rows in these logs (datasets before drift rows)"))
     width = 0.8 / len(CONTROL_SERIES)
+    drawn = zeros = False
     for ax, (control, recalled, title, empty) in zip(axes, panels):
         if not any(ctrl[m]["overall"][control]["n"] for m in models):
             _note(ax, empty, title)
             continue
+        drawn = True
         x = np.arange(len(models))
         for i, (series, _, colour, hatch) in enumerate(CONTROL_SERIES):
             key = {"ordinary": "ordinary", "control": control, "recalled": recalled}[series]
-            _rate_bars(ax, x + (i - 1) * width, [ctrl[m]["overall"][key] for m in models], width, colour=colour, hatch=hatch)
+            zeros |= _rate_bars(ax, x + (i - 1) * width, [ctrl[m]["overall"][key] for m in models], width, colour=colour,
+                                hatch=hatch)
         ax.set_xticks(x, models, rotation=15, ha="right", fontsize=7)
         ax.set_ylim(0, 1.05)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(RATE_LABEL)
         ax.set_xlabel("model")
-    handles = [Patch(facecolor=c, edgecolor="black", hatch=h, label=label) for _, label, c, h in CONTROL_SERIES]
-    handles.append(Line2D([], [], marker="^", color="grey", markeredgecolor="black", linestyle="none", label="a rate of 0"))
+    handles = [Patch(facecolor=c, edgecolor="black", hatch=h, label=label) for _, label, c, h in CONTROL_SERIES] if drawn else []
+    if zeros:
+        handles.append(Line2D([], [], marker="^", color="grey", markeredgecolor="black", linestyle="none", label="a rate of 0"))
     _legend_below(fig, handles, [h.get_label() for h in handles], ncol=2)
     return _save(fig, path)
 
