@@ -124,8 +124,14 @@ def _inputs_section(s: dict, duplicates) -> list:
     return b
 
 
+CLOSED_BOOK_ONLY = ("No open-book rows: these logs are closed-book runs (`-T no_context=true`), reported as the "
+                    "closed-book control in section 6.")
+
+
 def _headline_section(s: dict, out: Path) -> list:
     head = s["headline"]
+    if not head["models"]:
+        return [Heading("At a glance"), Paragraph(CLOSED_BOOK_ONLY)]
     b: list = [Heading("At a glance"),
                Paragraph("How well each model answers as the context grows, and what it costs in money and time: accuracy "
                          "per tier with Wilson 95% intervals (left), cost per trace (middle) and cold-call latency (right). "
@@ -154,6 +160,8 @@ def _family_section(s: dict, out: Path) -> list:
     rows = [[m, FAMILY_LABELS.get(f, f), _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers], d["effective_length"] or "none"]
             for m, per in fam["models"].items() for f, d in per.items()]
     absent = [FAMILY_LABELS[f] for f in FAMILY_LABELS if f not in fam["families"]]
+    if not fam["models"]:
+        return [Heading("2. Accuracy by question family"), Paragraph(CLOSED_BOOK_ONLY)]
     b: list = [Heading("2. Accuracy by question family"),
                Paragraph("Single-needle questions need one place of the context, two-hop questions a chain of two, "
                          "aggregation questions every occurrence of something. A family's effective length is computed "
@@ -169,6 +177,8 @@ def _type_section(s: dict, families_of: dict[str, str], out: Path) -> list:
     by_type = s["by_question_type"]
     types = list(dict.fromkeys(t for m in by_type.values() for t in m))
     rows = [[t, FAMILY_LABELS.get(families_of.get(t, ""), "?"), *[_pct(by_type[m].get(t)) for m in by_type]] for t in types]
+    if not types:
+        return [Heading("3. Accuracy by question type"), Paragraph(CLOSED_BOOK_ONLY)]
     return [Heading("3. Accuracy by question type"),
             Table(["question type", "family", *by_type], rows),
             Image(charts.accuracy_by_type(by_type, families_of, out / "accuracy_by_type.png"), "accuracy by question type")]

@@ -238,3 +238,11 @@ def test_inputs_must_have_rows_and_one_dataset():
     message = str(error.value)
     assert "fp-aaa" in message and "fp-bbb" in message and "--allow-mixed" in message and "\n" not in message
     assert check_one_dataset(a + b, allow_mixed=True) == ["fp-aaa", "fp-bbb"]
+
+
+def test_a_closed_book_only_run_is_reported_as_the_closed_book_control(tmp_path):
+    rows = [rec("m", i, i % 2 == 0, no_context=True) for i in range(6)]
+    summary = make_report(rows, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert text.count("No open-book rows") == 3 and not (tmp_path / "headline.png").exists()
+    assert summary["perturbation"]["m"]["closed_book"]["correct"] == 3
