@@ -88,8 +88,11 @@ def _blocks(s: dict, families_of: dict[str, str], duplicates, out: Path) -> list
                Paragraph(f"{s['rows']} scored rows from {len(s['models'])} model(s): {', '.join(s['models'])}. "
                          "Accuracy is the primary AST-semantic match on the cold call; every rate carries its "
                          "Wilson 95% interval, written `value [low, high] (n=rows)`.")]
-    b += _inputs_section(s, duplicates)
+    if s["mixed_datasets"]:
+        b.append(Paragraph(f"**Mixed datasets:** these logs answered {len(s['dataset_fingerprints'])} different datasets; "
+                           "see Inputs."))
     b += _headline_section(s, out)
+    b += _inputs_section(s, duplicates)
     b += _primary_section(s)
     b += _family_section(s, out)
     b += _type_section(s, families_of, out)
