@@ -105,20 +105,27 @@ def _blocks(s: dict, families_of: dict[str, str], duplicates, out: Path) -> list
     return b
 
 
+FINGERPRINT_SHOWN = 16
+
+
+def _short(fingerprint: str | None) -> str | None:
+    return fingerprint if fingerprint is None or len(fingerprint) <= FINGERPRINT_SHOWN else fingerprint[:FINGERPRINT_SHOWN] + "…"
+
+
 def _inputs_section(s: dict, duplicates) -> list:
     unknown = "unknown (log predates the field)"
     rows = [[i["log"], i["framework"], i["model"], ", ".join(i["tiers"]), i["status"] or "", f"{i['scored']}/{i['samples']}",
              i["counted"], i["cpython_version"] or unknown, i["generator_version"] or unknown,
-             i["dataset_fingerprint"] or unknown] for i in s["inputs"]]
+             _short(i["dataset_fingerprint"]) or unknown] for i in s["inputs"]]
     b: list = [Heading("Inputs"),
-               Paragraph("Each log read, the dataset it answered (CPython pin, generator version, content fingerprint) and "
-                         "how many of its rows the report counts."),
+               Paragraph("Each log read, the dataset it answered (CPython pin, generator version, content fingerprint: its "
+                         f"first {FINGERPRINT_SHOWN} characters, whole in summary.json) and how many of its rows the report counts."),
                Table(["log", "framework", "model", "tiers", "status", "scored/samples", "counted", "CPython pin",
                       "generator", "dataset fingerprint"], rows)]
     fps = s["dataset_fingerprints"]
     if s["mixed_datasets"]:
         b.append(Paragraph(f"**Mixed datasets** (--allow-mixed): these logs answered {len(fps)} different datasets "
-                           f"({', '.join(fps)}); rows are compared across them as if they were one."))
+                           f"({', '.join(map(_short, fps))}); rows are compared across them as if they were one."))
     elif any(i["dataset_fingerprint"] is None for i in s["inputs"]):
         b.append(Paragraph("Some logs carry no dataset fingerprint (they predate it), so whether they answered the same "
                            "dataset as the others is not known."))
