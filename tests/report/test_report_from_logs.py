@@ -17,6 +17,7 @@ import pytest
 from cpython_retrieval.build import build_dataset
 from cpython_retrieval.dataset import write_dataset
 from cpython_retrieval.errors import RetrievalError
+from cpython_retrieval.question_types import FAMILIES, QUESTION_TYPES
 from cpython_retrieval.report import read_records
 from cpython_retrieval.report.inputs import deduplicate
 from cpython_retrieval.report.readers import find_logs
@@ -24,6 +25,10 @@ from cpython_retrieval.report.readers import find_logs
 pytestmark = pytest.mark.slow
 
 Z = 1.959963984540054
+
+#: The question types of the logs written before question families: all single-needle.
+OLDER_TYPES = ("return_annotation", "class_location", "base_classes", "module_function_count", "decorators",
+               "docstring_first_line", "parameters", "method_owner", "absent_symbol")
 
 
 def wilson(k, n):
@@ -105,18 +110,6 @@ def test_a_log_and_its_retry_are_counted_once(runs):
     assert f"**Duplicates:** {len(rows)} sample(s) of cpython_retrieval/oracle" in text and "`inspect eval-retry` copy" in text
 
 
-def test_logs_without_the_new_keys_read_as_ordinary_single_needle_rows_of_an_unknown_fingerprint(runs):
-    rows, summary, root, out = runs
-    records = read_records([root / "logs" / "memorizer"], progress=False)
-    assert {(r.drift, r.stale_hit, r.family, r.dataset.fingerprint) for r in records} == {(False, None, "single_needle", None)}
-    assert {r.dataset.cpython_version for r in records} == {rows[0]["cpython_version"]}
-    assert {r.dataset.generator_version for r in records} == {rows[0]["generator_version"]}
-    assert summary["controls"]["cpython_retrieval/memorizer"]["overall"]["drift"]["n"] == 0
-    assert summary["by_family"]["families"] == ["single_needle"]
-    text = (out / "report.md").read_text()
-    assert "unknown (log predates the field)" in text and "No two-hop or aggregation rows in these logs." in text
-
-
 def test_serving_and_cost_from_the_logged_calls(runs):
     rows, summary, root, _ = runs
     records, _ = deduplicate(read_records([root / "logs" / "oracle"], progress=False))
@@ -189,11 +182,40 @@ def test_runs_on_different_dataset_fingerprints_need_allow_mixed(tmp_path, runs)
     assert "**Mixed datasets**" in (tmp_path / "out" / "report.md").read_text()
 
 
+def test_logs_without_the_new_keys_read_as_ordinary_single_needle_rows_of_an_unknown_fingerprint(tmp_path, runs):
+    rows, summary, root, _ = runs
+    new_keys = ("dataset_fingerprint", "drift", "stale_answer", "stale_pin", "stale_hit")
+
+    def as_an_older_log(log):
+        for md in [log.eval.metadata] + [s.metadata for s in log.samples] + [s.scores["ast_semantic_match"].metadata for s in log.samples]:
+            for key in new_keys:
+                md.pop(key, None)
+
+    (memorizer,) = (root / "logs" / "memorizer").glob("*.eval")
+    older = rewrite_log(memorizer, tmp_path / "older" / "older.eval", as_an_older_log)
+    records = read_records([older], progress=False)
+    assert {(r.drift, r.stale_hit, r.dataset.fingerprint) for r in records} == {(False, None, None)}
+    assert {r.family for r in records if r.question_type in OLDER_TYPES} == {"single_needle"}
+    assert {r.dataset.cpython_version for r in records} == {rows[0]["cpython_version"]}  # also in every row's metadata
+    assert {r.dataset.generator_version for r in records} == {rows[0]["generator_version"]}
+    result = report_cli(older, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    older_summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert older_summary["controls"]["cpython_retrieval/memorizer"]["overall"]["drift"]["n"] == 0
+    assert "unknown (log predates the field)" in (tmp_path / "out" / "report.md").read_text()
+    # families in the real runs' report: the ones the built rows' types belong to, the others named as absent
+    present = [f for f in FAMILIES if any(QUESTION_TYPES[r["question_type"]].family == f for r in rows)]
+    assert summary["by_family"]["families"] == present
+
+
 def test_drift_rows_and_stale_hits_are_read_from_inspect_logs(tmp_path, runs):
     rows, _, root, _ = runs
     ordinary = sorted(r["id"] for r in rows if not r["perturbed"])[:6]
 
-    def mark_drift(log):
+    def mark_drift(log):  # exactly these six rows are drift rows, whatever the dataset had
+        for sample in log.samples:
+            sample.metadata.update(drift=False, stale_answer=None, stale_pin=None)
+            sample.scores["ast_semantic_match"].metadata["stale_hit"] = None
         for i, sample in enumerate(s for s in log.samples if s.id in ordinary):
             sample.metadata.update(drift=True, stale_answer="an older fact", stale_pin="3.10.0")
             sample.scores["ast_semantic_match"].metadata["stale_hit"] = i % 3 == 0
