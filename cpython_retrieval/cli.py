@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", choices=["md", "html"], default="md", help="report.md with PNGs beside it (default), or one self-contained report.html")
     rep.add_argument("--threshold", type=float, default=0.8, help="accuracy a tier must keep to count toward the effective context length (default 0.8)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
+    rep.add_argument("--allow-mixed", action="store_true", help="report logs of datasets with different fingerprints together (refused by default)")
 
     pins = sub.add_parser("pins", help="list shipped pins, or generate a pin manifest (maintainers)")
     pins_sub = pins.add_subparsers(dest="pins_command", required=True)
@@ -178,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
 
         records = read_records(args.logs, progress=not args.quiet)
         summary = make_report(records, args.out, prices=load_prices(args.prices) if args.prices else None,
-                              fmt=args.format, threshold=args.threshold)
+                              fmt=args.format, threshold=args.threshold, allow_mixed=args.allow_mixed)
         print(f"report of {summary['rows']} rows from {len(summary['models'])} model(s) -> {args.out}")
         return 0
     if args.command == "pins":

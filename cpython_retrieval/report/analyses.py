@@ -6,7 +6,7 @@ from collections import defaultdict
 from itertools import combinations
 
 from ..contexts import tier_budget
-from ..question_types import QUESTION_TYPES
+from ..question_types import FAMILIES, QUESTION_TYPES
 from .prices import Prices
 from .records import RowRecord
 from .stats import effective_length, mcnemar_exact, paired_bootstrap, percentile, wilson
@@ -15,7 +15,17 @@ SLOW_CALL_S = 10.0
 
 
 def _prop(rows: list[RowRecord]) -> dict:
-    p = wilson(sum(r.correct for r in rows), len(rows))
+    return _proportion(sum(r.correct for r in rows), len(rows))
+
+
+def _flags(values) -> dict:
+    """A rate over the rows where a flag was measured (None: not measured, left out), with its Wilson interval."""
+    data = [bool(v) for v in values if v is not None]
+    return _proportion(sum(data), len(data))
+
+
+def _proportion(successes: int, total: int) -> dict:
+    p = wilson(successes, total)
     return {"n": p.total, "correct": p.successes, "accuracy": p.value, "ci_low": None if p.total == 0 else p.low,
             "ci_high": None if p.total == 0 else p.high}
 
@@ -33,7 +43,7 @@ def _open_book(records):
 
 
 def primary_by_tier(records: list[RowRecord], threshold: float) -> dict:
-    """1. Primary score per model x tier with Wilson 95% intervals, and the effective context length."""
+    """Primary score per model x tier with Wilson 95% intervals, and the effective context length."""
     rows = _open_book(records)
     out = {"threshold": threshold, "models": {}}
     for model in _models(rows):
@@ -47,16 +57,40 @@ def primary_by_tier(records: list[RowRecord], threshold: float) -> dict:
     return out
 
 
-def by_question_type(records: list[RowRecord]) -> dict:
-    """2. Accuracy by question type per model."""
+def by_family(records: list[RowRecord], threshold: float) -> dict:
+    """Accuracy per question family (single needle, two-hop, aggregation) x tier, and each family's effective length."""
     rows = _open_book(records)
+    out = {"threshold": threshold, "families": [f for f in FAMILIES if any(r.family == f for r in rows)], "models": {}}
+    for model in _models(rows):
+        per_family = {}
+        for family in out["families"]:
+            mine = [r for r in rows if r.model == model and r.family == family]
+            if not mine:
+                continue
+            tiers = {t: _prop([r for r in mine if r.tier == t]) for t in _tiers(mine)}
+            per_family[family] = {"overall": _prop(mine), "tiers": tiers,
+                                  "effective_length": effective_length({t: v["accuracy"] for t, v in tiers.items()}, threshold)}
+        out["models"][model] = per_family
+    return out
+
+
+def question_types_in(records: list[RowRecord]) -> list[str]:
+    """The types present: QUESTION_TYPES order, then any type this version does not know (newer logs), never dropped."""
+    present = {r.question_type for r in records}
+    return [qt for qt in QUESTION_TYPES if qt in present] + sorted(present - set(QUESTION_TYPES))
+
+
+def by_question_type(records: list[RowRecord]) -> dict:
+    """Accuracy by question type per model."""
+    rows = _open_book(records)
+    types = question_types_in(rows)
     return {model: {qt: _prop([r for r in rows if r.model == model and r.question_type == qt])
-                    for qt in QUESTION_TYPES if any(r.model == model and r.question_type == qt for r in rows)}
+                    for qt in types if any(r.model == model and r.question_type == qt for r in rows)}
             for model in _models(rows)}
 
 
-def scorer_agreement(records: list[RowRecord], *, max_listed: int = 50) -> dict:
-    """3. Agreement matrices AST vs substring and judge vs AST, with the disagreeing rows for audit."""
+def scorer_agreement(records: list[RowRecord]) -> dict:
+    """Agreement matrices AST vs substring and judge vs AST, with every disagreeing row for audit."""
     out = {}
     for name, other in (("ast_vs_substring", "substring_correct"), ("ast_vs_judge", "judge_correct")):
         per_model = {}
@@ -75,13 +109,13 @@ def scorer_agreement(records: list[RowRecord], *, max_listed: int = 50) -> dict:
                                           "expected": r.expected, "answer": r.answer, "ast": r.correct, "other": o})
             agree = matrix["both_correct"] + matrix["both_wrong"]
             per_model[model] = {"matrix": matrix, "n": len(rows), "agreement": agree / len(rows),
-                                "disagreements": disagreements[:max_listed], "disagreements_total": len(disagreements)}
+                                "disagreements": disagreements, "disagreements_total": len(disagreements)}
         out[name] = per_model
     return out
 
 
 def depth_heatmap(records: list[RowRecord]) -> dict:
-    """4. Accuracy by depth decile x tier; a cell with no rows is None (shown empty), never 0."""
+    """Accuracy by depth decile x tier; a cell with no rows is None (shown empty), never 0."""
     rows = [r for r in _open_book(records) if r.depth is not None]
     out = {}
     for model in _models(rows):
@@ -97,7 +131,7 @@ def depth_heatmap(records: list[RowRecord]) -> dict:
 
 
 def perturbation(records: list[RowRecord]) -> dict:
-    """5. Perturbed vs paired ordinary rows, memorized-answer rate, per kind; the closed-book control."""
+    """Perturbed vs paired ordinary rows, memorized-answer rate, per kind; the closed-book control."""
     out = {}
     for model in _models(records):
         mine = [r for r in records if r.model == model]
@@ -108,12 +142,14 @@ def perturbation(records: list[RowRecord]) -> dict:
         kinds = {}
         for kind in sorted({r.perturbation_kind or "unknown" for r in perturbed}):
             group = [r for r in perturbed if (r.perturbation_kind or "unknown") == kind]
-            kinds[kind] = {**_prop(group), "memorized_rate": _rate([r.memorized_hit for r in group])}
+            kinds[kind] = {**_prop(group), "memorized_rate": _rate([r.memorized_hit for r in group]),
+                           "memorized": _flags([r.memorized_hit for r in group])}
         closed = [r for r in mine if r.no_context]
         out[model] = {
-            "ordinary": _prop([r for r in open_book if not r.perturbed]),
+            "ordinary": _prop([r for r in open_book if not r.perturbed and not r.drift]),
             "perturbed": _prop(perturbed),
             "memorized_rate": _rate([r.memorized_hit for r in perturbed]),
+            "memorized": _flags([r.memorized_hit for r in perturbed]),
             "pairs": {"n": len(pairs), "ordinary_accuracy": _mean([o.correct for o, _ in pairs]),
                       "perturbed_accuracy": _mean([p.correct for _, p in pairs]),
                       "read_ordinary_missed_perturbed": sum(o.correct and not p.correct for o, p in pairs)},
@@ -124,8 +160,34 @@ def perturbation(records: list[RowRecord]) -> dict:
     return out
 
 
+def controls(records: list[RowRecord]) -> dict:
+    """The two anti-memorization controls side by side, per model and tier.
+
+    Perturbed rows (the context was edited): accuracy, memorized-answer rate, and the cold call's cached
+    share. Drift rows (the fact changed since an older release, `stale_pin`): accuracy and stale-answer
+    rate. A model that reads the context scores on both and recalls neither the real nor the stale fact.
+    """
+    rows = _open_book(records)
+    out = {}
+    for model in _models(rows):
+        mine = [r for r in rows if r.model == model]
+        out[model] = {"overall": _control_cells(mine),
+                      "tiers": {t: _control_cells([r for r in mine if r.tier == t]) for t in _tiers(mine)},
+                      "stale_pins": sorted({r.stale_pin for r in mine if r.drift and r.stale_pin})}
+    return out
+
+
+def _control_cells(rows: list[RowRecord]) -> dict:
+    perturbed = [r for r in rows if r.perturbed]
+    drift = [r for r in rows if r.drift]
+    return {"ordinary": _prop([r for r in rows if not r.perturbed and not r.drift]),
+            "perturbed": _prop(perturbed), "memorized": _flags([r.memorized_hit for r in perturbed]),
+            "perturbed_cold_cached_share": _cached_share([c for r in perturbed for c in r.calls if c.cold])["share"],
+            "drift": _prop(drift), "stale": _flags([r.stale_hit for r in drift])}
+
+
 def serving(records: list[RowRecord]) -> dict:
-    """6. Cold vs warm TTFT and latency; cached-token share for ordinary vs perturbed rows."""
+    """Cold vs warm TTFT and latency; cached-token share for ordinary vs perturbed rows."""
     out = {}
     for model in _models(records):
         calls = [(r, c) for r in records if r.model == model for c in r.calls]
@@ -139,17 +201,25 @@ def serving(records: list[RowRecord]) -> dict:
         shares = {}
         for label, flag in (("ordinary", False), ("perturbed", True)):
             for phase, cold in (("cold", True), ("warm", False)):
-                chosen = [c for r, c in calls if r.perturbed == flag and c.cold == cold and c.input_tokens]
-                total = sum(c.input_tokens for c in chosen)
-                cached = sum(c.cached_read_tokens or 0 for c in chosen)
-                shares[f"{label}_{phase}"] = {"input_tokens": total, "cached_read_tokens": cached,
-                                              "share": cached / total if total else None}
-        out[model] = {"phases": phases, "cached_share": shares}
+                shares[f"{label}_{phase}"] = _cached_share([c for r, c in calls if r.perturbed == flag and c.cold == cold])
+        tiers = {t: _distribution([c.latency_s for r, c in calls if r.tier == t and c.cold])
+                 for t in _tiers([r for r, _ in calls])}
+        out[model] = {"phases": phases, "cached_share": shares, "cold_latency_by_tier": tiers}
     return out
 
 
+def _cached_share(calls) -> dict:
+    """Cached input tokens over input tokens, on the calls that reported a cache figure; None when none did
+    (not measured: a provider that reports nothing has not reported 0)."""
+    measured = [c for c in calls if c.cached_read_tokens is not None and c.input_tokens]
+    total = sum(c.input_tokens for c in measured)
+    cached = sum(c.cached_read_tokens for c in measured)
+    return {"calls": len(calls), "measured_calls": len(measured), "input_tokens": total, "cached_read_tokens": cached,
+            "share": cached / total if total else None}
+
+
 def cost(records: list[RowRecord], prices: Prices | None) -> dict:
-    """7. Cost per trace (all calls of a row), per correct answer, per correct perturbed answer."""
+    """Cost per trace (all calls of a row), per correct answer, per correct perturbed answer; per trace by tier."""
     out = {}
     for model in _models(records):
         mine = [r for r in _open_book(records) if r.model == model]
@@ -165,12 +235,15 @@ def cost(records: list[RowRecord], prices: Prices | None) -> dict:
                       "per_correct_usd": total / correct if correct else None,
                       "per_correct_perturbed_usd": total / pert_correct if pert_correct else None,
                       "accuracy": sum(r.correct for r in mine) / len(mine),
+                      "accuracy_ci": _prop(mine),
+                      "tiers": {t: _mean([c for r, c in zip(mine, row_costs) if r.tier == t and c is not None])
+                                for t in _tiers(mine)},
                       "source": "prices file" if prices and prices.covers(model) else "logged cost"}
     return out
 
 
 def paired_comparisons(records: list[RowRecord]) -> list[dict]:
-    """8. Every pair of models on the rows both answered: McNemar exact test and a paired bootstrap."""
+    """Every pair of models on the rows both answered: McNemar exact test and a paired bootstrap."""
     rows = _open_book(records)
     by_model = defaultdict(dict)
     for r in rows:
@@ -191,6 +264,23 @@ def paired_comparisons(records: list[RowRecord]) -> list[dict]:
     return out
 
 
+def headline(primary: dict, serving_: dict, cost_: dict) -> dict:
+    """What the study asks, per model and tier: accuracy (Wilson interval) beside cost per trace and cold latency."""
+    out = {"threshold": primary["threshold"], "models": {}}
+    for model, data in primary["models"].items():
+        costs = (cost_.get(model) or {}).get("tiers", {})
+        latency = (serving_.get(model) or {}).get("cold_latency_by_tier", {})
+        out["models"][model] = {
+            "effective_length": data["effective_length"], "overall": data["overall"],
+            "cost_per_correct_usd": (cost_.get(model) or {}).get("per_correct_usd"),
+            "tiers": {t: {**cell, "cost_per_trace_usd": costs.get(t),
+                          "cold_latency_median_s": (latency.get(t) or {}).get("median"),
+                          "cold_latency_p25_s": (latency.get(t) or {}).get("p25"),
+                          "cold_latency_p75_s": (latency.get(t) or {}).get("p75")}
+                      for t, cell in data["tiers"].items()}}
+    return out
+
+
 def _row_cost(r: RowRecord, prices: Prices | None) -> float | None:
     if prices is not None and prices.covers(r.model):
         return sum(prices.call_cost(r.model, c) for c in r.calls) if r.calls else None
@@ -201,6 +291,7 @@ def _row_cost(r: RowRecord, prices: Prices | None) -> float | None:
 def _distribution(values) -> dict:
     data = [v for v in values if v is not None]
     return {"count": len(data), "missing": len(values) - len(data), "median": percentile(data, 50),
+            "p25": percentile(data, 25), "p75": percentile(data, 75),
             "p90": percentile(data, 90), "p95": percentile(data, 95), "max": max(data) if data else None,
             "over_10s": sum(v > SLOW_CALL_S for v in data)}
 

@@ -1,34 +1,55 @@
-"""Put the analyses together: summary.json, report.md (or report.html) and the PNG charts."""
+"""Put the analyses together: summary.json, report.md (or report.html), the PNG charts and the full CSV tables."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
-from . import analyses, charts
+from . import analyses, charts, inputs
 from .blocks import Heading, Image, Paragraph, Table, to_html, to_markdown
+from .charts import FAMILY_LABELS
 from .prices import Prices
 from .records import RowRecord
 
+#: Rows of a long table shown in the report; the whole table is in a CSV beside it.
+SHOWN_ROWS = 25
+NOT_MEASURED = "not measured"
+
 
 def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices | None = None,
-                fmt: str = "md", threshold: float = 0.8) -> dict:
+                fmt: str = "md", threshold: float = 0.8, allow_mixed: bool = False) -> dict:
+    """Check the inputs (rows to report, one dataset unless `allow_mixed`, each sample once), then write the report."""
+    inputs.require_rows(records)
+    fingerprints = inputs.check_one_dataset(records, allow_mixed=allow_mixed)
+    counted, duplicates = inputs.deduplicate(records)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    primary = analyses.primary_by_tier(counted, threshold)
+    serving = analyses.serving(counted)
+    cost = analyses.cost(counted, prices)
     summary = {
-        "models": sorted({r.model for r in records}),
-        "rows": len(records),
-        "primary": analyses.primary_by_tier(records, threshold),
-        "by_question_type": analyses.by_question_type(records),
-        "scorer_agreement": analyses.scorer_agreement(records),
-        "depth": analyses.depth_heatmap(records),
-        "perturbation": analyses.perturbation(records),
-        "serving": analyses.serving(records),
-        "cost": analyses.cost(records, prices),
-        "paired": analyses.paired_comparisons(records),
+        "models": sorted({r.model for r in counted}),
+        "rows": len(counted),
+        "inputs": inputs.input_table(records, counted),
+        "dataset_fingerprints": fingerprints,
+        "mixed_datasets": len(fingerprints) > 1,
+        "duplicates": [vars(d) for d in duplicates],
+        "headline": analyses.headline(primary, serving, cost),
+        "primary": primary,
+        "by_family": analyses.by_family(counted, threshold),
+        "by_question_type": analyses.by_question_type(counted),
+        "scorer_agreement": analyses.scorer_agreement(counted),
+        "depth": analyses.depth_heatmap(counted),
+        "perturbation": analyses.perturbation(counted),
+        "controls": analyses.controls(counted),
+        "serving": serving,
+        "cost": cost,
+        "paired": analyses.paired_comparisons(counted),
     }
+    families_of = {r.question_type: r.family for r in counted}
+    blocks = _blocks(summary, families_of, duplicates, out)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    blocks = _blocks(summary, out)
     if fmt == "html":
         (out / "report.html").write_text(to_html(blocks, "cpython-retrieval report"), encoding="utf-8")
     else:
@@ -36,91 +57,269 @@ def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices
     return summary
 
 
-def _pct(p: dict) -> str:
+def _pct(p: dict | None) -> str:
     if not p or p.get("accuracy") is None:
         return ""
     return f"{p['accuracy']:.3f} [{p['ci_low']:.3f}, {p['ci_high']:.3f}] (n={p['n']})"
 
 
-def _blocks(s: dict, out: Path) -> list:
+def _share(value: float | None) -> str:
+    return NOT_MEASURED if value is None else f"{value:.3f}"
+
+
+def _usd(value: float | None) -> str:
+    return NOT_MEASURED if value is None else f"{value:.4g}"
+
+
+def _tiers(cells) -> list[str]:
+    return sorted(set(cells), key=lambda t: int(t[1:]))
+
+
+def _write_csv(path: Path, headers: list[str], rows: list[list]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        writer.writerows(rows)
+    return path
+
+
+def _blocks(s: dict, families_of: dict[str, str], duplicates, out: Path) -> list:
     b: list = [Heading("cpython-retrieval report", 1),
                Paragraph(f"{s['rows']} scored rows from {len(s['models'])} model(s): {', '.join(s['models'])}. "
-                         "Accuracy is the primary AST-semantic match on the cold call, with Wilson 95% intervals.")]
+                         "Accuracy is the primary AST-semantic match on the cold call; every rate carries its "
+                         "Wilson 95% interval, written `value [low, high] (n=rows)`.")]
+    if s["mixed_datasets"]:
+        b.append(Paragraph(f"**Mixed datasets:** these logs answered {len(s['dataset_fingerprints'])} different datasets; "
+                           "see Inputs."))
+    b += _headline_section(s, out)
+    b += _inputs_section(s, duplicates)
+    b += _primary_section(s)
+    b += _family_section(s, out)
+    b += _type_section(s, families_of, out)
+    b += _agreement_section(s, out)
+    b += _depth_section(s, out)
+    b += _controls_section(s, out)
+    b += _serving_section(s, out)
+    b += _cost_section(s, out)
+    b += _paired_section(s)
+    return b
+
+
+FINGERPRINT_SHOWN = 16
+
+
+def _short(fingerprint: str | None) -> str | None:
+    return fingerprint if fingerprint is None or len(fingerprint) <= FINGERPRINT_SHOWN else fingerprint[:FINGERPRINT_SHOWN] + "…"
+
+
+def _inputs_section(s: dict, duplicates) -> list:
+    unknown = "unknown (log predates the field)"
+    rows = [[i["log"], i["framework"], i["model"], ", ".join(i["tiers"]), i["status"] or "", f"{i['scored']}/{i['samples']}",
+             i["counted"], i["cpython_version"] or unknown, i["generator_version"] or unknown,
+             _short(i["dataset_fingerprint"]) or unknown] for i in s["inputs"]]
+    b: list = [Heading("Inputs"),
+               Paragraph("Each log read, the dataset it answered (CPython pin, generator version, content fingerprint: its "
+                         f"first {FINGERPRINT_SHOWN} characters, whole in summary.json) and how many of its rows the report counts."),
+               Table(["log", "framework", "model", "tiers", "status", "scored/samples", "counted", "CPython pin",
+                      "generator", "dataset fingerprint"], rows)]
+    fps = s["dataset_fingerprints"]
+    if s["mixed_datasets"]:
+        b.append(Paragraph(f"**Mixed datasets** (--allow-mixed): these logs answered {len(fps)} different datasets "
+                           f"({', '.join(map(_short, fps))}); rows are compared across them as if they were one."))
+    elif any(i["dataset_fingerprint"] is None for i in s["inputs"]):
+        b.append(Paragraph("Some logs carry no dataset fingerprint (they predate it), so whether they answered the same "
+                           "dataset as the others is not known."))
+    for line in inputs.describe_duplicates(duplicates):
+        b.append(Paragraph(f"**Duplicates:** {line}"))
+    return b
+
+
+CLOSED_BOOK_ONLY = ("No open-book rows: these logs are closed-book runs (`-T no_context=true`), reported as the "
+                    "closed-book control in section 6.")
+
+
+def _headline_section(s: dict, out: Path) -> list:
+    head = s["headline"]
+    if not head["models"]:
+        return [Heading("At a glance"), Paragraph(CLOSED_BOOK_ONLY)]
+    b: list = [Heading("At a glance"),
+               Paragraph("How well each model answers as the context grows, and what it costs in money and time: accuracy "
+                         "per tier with Wilson 95% intervals (left), cost per trace (middle) and cold-call latency (right). "
+                         f"The effective length is the longest tier at or above {head['threshold']:.2f}, with every "
+                         "shorter tier too."),
+               Image(charts.headline(head, out / "headline.png"), "accuracy, cost and latency by tier")]
+    b.append(Table(["model", "accuracy (all tiers)", f"effective length (>= {head['threshold']:.2f})", "cost per correct answer (USD)"],
+                   [[m, _pct(d["overall"]), d["effective_length"] or "none", _usd(d["cost_per_correct_usd"])]
+                    for m, d in head["models"].items()]))
+    return b
+
+
+def _primary_section(s: dict) -> list:
     primary = s["primary"]
-    tiers = sorted({t for m in primary["models"].values() for t in m["tiers"]}, key=lambda t: int(t[1:]))
-    b += [Heading("1. Primary score by tier"),
-          Table(["model", "overall", *tiers, f"effective length (>= {primary['threshold']:.2f})"],
-                [[m, _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers], d["effective_length"] or "none"]
-                 for m, d in primary["models"].items()])]
-    if primary["models"]:
-        b.append(Image(charts.score_by_tier(primary, out / "score_by_tier.png"), "score by tier"))
+    tiers = _tiers({t for m in primary["models"].values() for t in m["tiers"]})
+    return [Heading("1. Primary score by tier"),
+            Paragraph("The numbers behind the left panel of the figure above."),
+            Table(["model", "overall", *tiers, f"effective length (>= {primary['threshold']:.2f})"],
+                  [[m, _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers], d["effective_length"] or "none"]
+                   for m, d in primary["models"].items()])]
+
+
+def _family_section(s: dict, out: Path) -> list:
+    fam = s["by_family"]
+    tiers = _tiers({t for m in fam["models"].values() for f in m.values() for t in f["tiers"]})
+    rows = [[m, FAMILY_LABELS.get(f, f), _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers], d["effective_length"] or "none"]
+            for m, per in fam["models"].items() for f, d in per.items()]
+    absent = [FAMILY_LABELS[f] for f in FAMILY_LABELS if f not in fam["families"]]
+    if not fam["models"]:
+        return [Heading("2. Accuracy by question family"), Paragraph(CLOSED_BOOK_ONLY)]
+    b: list = [Heading("2. Accuracy by question family"),
+               Paragraph("Single-needle questions need one place of the context, two-hop questions a chain of two, "
+                         "aggregation questions every occurrence of something. A family's effective length is computed "
+                         "from that family's rows alone."),
+               Table(["model", "family", "overall", *tiers, f"effective length (>= {fam['threshold']:.2f})"], rows)]
+    if absent:
+        b.append(Paragraph(f"No {' or '.join(absent)} rows in these logs."))
+    b.append(Image(charts.families(fam, out / "families.png"), "accuracy by question family and tier"))
+    return b
+
+
+def _type_section(s: dict, families_of: dict[str, str], out: Path) -> list:
     by_type = s["by_question_type"]
-    types = sorted({t for m in by_type.values() for t in m})
-    b += [Heading("2. Accuracy by question type"),
-          Table(["model", *types], [[m, *[_pct(d.get(t)) for t in types]] for m, d in by_type.items()])]
-    if by_type:
-        b.append(Image(charts.accuracy_by_type(by_type, out / "accuracy_by_type.png"), "accuracy by type"))
-    b.append(Heading("3. Scorer agreement"))
+    types = list(dict.fromkeys(t for m in by_type.values() for t in m))
+    rows = [[t, FAMILY_LABELS.get(families_of.get(t, ""), "?"), *[_pct(by_type[m].get(t)) for m in by_type]] for t in types]
+    if not types:
+        return [Heading("3. Accuracy by question type"), Paragraph(CLOSED_BOOK_ONLY)]
+    return [Heading("3. Accuracy by question type"),
+            Table(["question type", "family", *by_type], rows),
+            Image(charts.accuracy_by_type(by_type, families_of, out / "accuracy_by_type.png"), "accuracy by question type")]
+
+
+def _agreement_section(s: dict, out: Path) -> list:
+    b: list = [Heading("4. Scorer agreement"),
+               Paragraph("The primary AST-semantic match against the lenient substring scorer and, where run, the judge; "
+                         "the rows where they disagree are listed for audit.")]
     for name, label in (("ast_vs_substring", "substring"), ("ast_vs_judge", "judge")):
         per_model = s["scorer_agreement"][name]
         if not per_model:
             b.append(Paragraph(f"AST vs {label}: no rows scored by the {label} scorer."))
             continue
-        b.append(Table(["model", "n", "agreement", "both right", f"AST only", f"{label} only", "both wrong"],
+        b.append(Table(["model", "n", "agreement", "both right", "AST only", f"{label} only", "both wrong"],
                        [[m, d["n"], d["agreement"], d["matrix"]["both_correct"], d["matrix"]["ast_only"],
                          d["matrix"]["other_only"], d["matrix"]["both_wrong"]] for m, d in per_model.items()]))
         rows = [[m, x["row_id"], x["question_type"], x["expected"], x["answer"][:120], x["ast"], x["other"]]
                 for m, d in per_model.items() for x in d["disagreements"]]
         if rows:
-            b += [Paragraph(f"Rows where AST and {label} disagree (for audit):"),
-                  Table(["model", "row", "type", "expected", "answer", "AST", label], rows)]
-    b.append(Heading("4. Accuracy by answer depth"))
+            full = [[m, x["row_id"], x["tier"], x["question_type"], x["expected"], x["answer"], x["ast"], x["other"]]
+                    for m, d in per_model.items() for x in d["disagreements"]]
+            _write_csv(out / f"disagreements_{name}.csv", ["model", "row", "tier", "type", "expected", "answer", "AST", label], full)
+            shown = rows[:SHOWN_ROWS]
+            where = f"`disagreements_{name}.csv` (full answers)"
+            intro = (f"Rows where AST and {label} disagree, for audit: all {len(rows)} are shown (answers cut at 120 characters); "
+                     f"also in {where}." if len(rows) <= SHOWN_ROWS else
+                     f"Rows where AST and {label} disagree, for audit: the first {SHOWN_ROWS} of {len(rows)} are shown "
+                     f"(answers cut at 120 characters); all {len(rows)} are in {where}.")
+            b += [Paragraph(intro), Table(["model", "row", "type", "expected", "answer", "AST", label], shown)]
+    return b
+
+
+def _depth_section(s: dict, out: Path) -> list:
+    b: list = [Heading("5. Accuracy by answer depth"),
+               Paragraph("Where the answer sits in the context (decile of its token offset) against the tier, per model; "
+                         "each cell is `accuracy (rows)`, and a cell with no rows is empty, not 0.")]
     for model, grid in s["depth"].items():
+        b.append(Heading(f"Depth: {model}", 3))
         b.append(Table(["tier", *[f"{d * 10}%" for d in range(10)]],
-                       [[t, *[("" if c["accuracy"] is None else f"{c['accuracy']:.2f} ({c['n']})") for c in cells]] for t, cells in grid.items()]))
-        b.append(Image(charts.depth_heatmap(model, grid, out / f"depth_{_slug(model)}.png"), f"depth heatmap {model}"))
-    b.append(Heading("5. Perturbation"))
-    pert = s["perturbation"]
-    b.append(Table(["model", "ordinary", "perturbed", "memorized-answer rate", "pairs", "paired ordinary", "paired perturbed", "closed book"],
-                   [[m, _pct(d["ordinary"]), _pct(d["perturbed"]), d["memorized_rate"], d["pairs"]["n"],
-                     d["pairs"]["ordinary_accuracy"], d["pairs"]["perturbed_accuracy"], _pct(d["closed_book"]) if d["closed_book"] else ""]
+                       [[t, *[("" if c["accuracy"] is None else f"{c['accuracy']:.2f} ({c['n']})") for c in cells]]
+                        for t, cells in grid.items()]))
+        b.append(Image(charts.depth_heatmap(model, grid, out / f"depth_{_slug(model)}.png"), f"depth heatmap of {model}"))
+    return b
+
+
+def _controls_section(s: dict, out: Path) -> list:
+    ctrl, pert = s["controls"], s["perturbation"]
+    b: list = [Heading("6. Anti-memorization controls: perturbed and drift rows"),
+               Paragraph("Two ways to tell reading from recall. **Perturbed** rows ask about a context whose code was edited "
+                         "(renamed or changed), so the real stdlib's answer is wrong there; the memorized-answer rate is "
+                         "the share answered with that real answer. **Drift** rows ask about a fact that changed between an "
+                         "older CPython release and the dataset's; the stale-answer rate is the share answered with the "
+                         "older release's fact. A model that reads the context is accurate on both and recalls neither. "
+                         "The cached share is the cold call's share of input tokens read from the provider's prompt "
+                         "cache on the perturbed rows.")]
+    headers = ["model", "tier", "ordinary accuracy", "perturbed accuracy", "memorized-answer rate", "perturbed cold cached share",
+               "drift accuracy", "stale-answer rate"]
+    rows = []
+    for m, d in ctrl.items():
+        for tier, cells in [("all", d["overall"]), *d["tiers"].items()]:
+            rows.append([m, tier, _pct(cells["ordinary"]), _pct(cells["perturbed"]) or "no rows", _pct(cells["memorized"]),
+                         _share(cells["perturbed_cold_cached_share"]) if cells["perturbed"]["n"] else "",
+                         _pct(cells["drift"]) or "no rows", _pct(cells["stale"])])
+    b.append(Table(headers, rows))
+    pins = sorted({p for d in ctrl.values() for p in d["stale_pins"]})
+    if pins:
+        b.append(Paragraph(f"Drift rows compare against the older release(s): {', '.join(pins)}."))
+    if any(d["overall"]["perturbed"]["n"] or d["overall"]["drift"]["n"] for d in ctrl.values()):
+        b.append(Image(charts.controls(ctrl, out / "controls.png"), "perturbed and drift controls"))
+    else:
+        b.append(Paragraph("No perturbed or drift rows in these logs, so neither control can be shown."))
+    b.append(Heading("Perturbed rows in detail", 3))
+    b.append(Table(["model", "pairs", "paired ordinary", "paired perturbed", "read the ordinary, missed the perturbed", "closed book"],
+                   [[m, d["pairs"]["n"], d["pairs"]["ordinary_accuracy"], d["pairs"]["perturbed_accuracy"],
+                     d["pairs"]["read_ordinary_missed_perturbed"], _pct(d["closed_book"]) if d["closed_book"] else "not run"]
                     for m, d in pert.items()]))
-    kind_rows = [[m, k, _pct(v), v["memorized_rate"]] for m, d in pert.items() for k, v in d["kinds"].items()]
+    kind_rows = [[m, k, _pct(v), _pct(v["memorized"])] for m, d in pert.items() for k, v in d["kinds"].items()]
     if kind_rows:
         b.append(Table(["model", "perturbation kind", "accuracy", "memorized-answer rate"], kind_rows))
-    if any(d["perturbed"]["n"] for d in pert.values()):
-        b.append(Image(charts.perturbation(pert, out / "perturbation.png"), "perturbation"))
-    b.append(Heading("6. Serving: cold vs warm"))
+    return b
+
+
+def _serving_section(s: dict, out: Path) -> list:
     serving = s["serving"]
-    if serving:
-        rows = []
-        for m, d in serving.items():
-            for phase in ("cold", "warm"):
-                for metric in ("ttft", "latency"):
-                    x = d["phases"][phase][metric]
-                    rows.append([m, phase, metric, x["count"], x["missing"], x["median"], x["p90"], x["p95"], x["max"], x["over_10s"]])
-        b.append(Table(["model", "call", "measure (s)", "count", "unavailable", "median", "p90", "p95", "max", "> 10 s"], rows))
-        b.append(Table(["model", *[k.replace("_", " ") for k in next(iter(serving.values()))["cached_share"]]],
-                       [[m, *[v["share"] for v in d["cached_share"].values()]] for m, d in serving.items()]))
-        b.append(Image(charts.latency(serving, out / "latency.png"), "latency"))
-    else:
-        b.append(Paragraph("No per-call timing in these logs."))
-    b.append(Heading("7. Cost"))
-    costs = {m: d for m, d in s["cost"].items() if d}
-    if costs:
-        b.append(Table(["model", "rows costed", "total USD", "per trace", "per correct", "per correct perturbed", "source"],
-                       [[m, f"{d['rows_costed']}/{d['rows']}", d["total_usd"], d["per_trace_usd"], d["per_correct_usd"],
-                         d["per_correct_perturbed_usd"], d["source"]] for m, d in costs.items()]))
-        b.append(Image(charts.cost_quality(costs, out / "cost_quality.png"), "quality vs cost"))
-    else:
-        b.append(Paragraph("No cost in the logs and no --prices entry for these models."))
-    b.append(Heading("8. Paired comparison"))
-    if s["paired"]:
-        b.append(Table(["model A", "model B", "rows", "acc A", "acc B", "only A right", "only B right", "McNemar exact p", "A-B", "bootstrap 95% CI"],
-                       [[p["model_a"], p["model_b"], p["rows"], p["accuracy_a"], p["accuracy_b"], p["only_a_correct"], p["only_b_correct"],
-                         p["mcnemar_p"], p["difference"], f"[{p['bootstrap_ci'][0]:.3f}, {p['bootstrap_ci'][1]:.3f}]"] for p in s["paired"]]))
-    else:
-        b.append(Paragraph("One model only: nothing to compare."))
+    b: list = [Heading("7. Serving: cold vs warm")]
+    if not serving:
+        return b + [Paragraph("No per-call timing in these logs (lm-eval records none).")]
+    rows = []
+    for m, d in serving.items():
+        for phase in ("cold", "warm"):
+            for metric in ("ttft", "latency"):
+                x = d["phases"][phase][metric]
+                rows.append([m, phase, metric, x["count"], x["missing"], x["median"], x["p90"], x["p95"], x["max"], x["over_10s"]])
+    b.append(Table(["model", "call", "measure (s)", "count", "unavailable", "median", "p90", "p95", "max", "> 10 s"], rows))
+    labels = list(next(iter(serving.values()))["cached_share"])
+    b.append(Paragraph("Cached-token share: input tokens read from the provider's prompt cache over all input tokens, on "
+                       f"the calls that reported a cache figure; `{NOT_MEASURED}` where the model reported none (never 0)."))
+    b.append(Table(["model", *[k.replace("_", " ") for k in labels]],
+                   [[m, *[_share(d["cached_share"][k]["share"]) for k in labels]] for m, d in serving.items()]))
+    b.append(Image(charts.latency(serving, out / "latency.png"), "cold and warm latency"))
+    return b
+
+
+def _cost_section(s: dict, out: Path) -> list:
+    b: list = [Heading("8. Cost")]
+    costs = s["cost"]
+    rows = []
+    for m, d in costs.items():
+        if d:
+            rows.append([m, f"{d['rows_costed']}/{d['rows']}", d["total_usd"], d["per_trace_usd"], d["per_correct_usd"],
+                         d["per_correct_perturbed_usd"], d["source"]])
+        else:
+            rows.append([m, "0", NOT_MEASURED, NOT_MEASURED, NOT_MEASURED, NOT_MEASURED, "no logged cost, no --prices entry"])
+    b.append(Table(["model", "rows costed", "total USD", "per trace", "per correct", "per correct perturbed", "source"], rows))
+    if any(costs.values()):
+        b.append(Image(charts.cost_quality(costs, out / "cost_quality.png"), "quality against cost"))
+    return b
+
+
+def _paired_section(s: dict) -> list:
+    b: list = [Heading("9. Paired comparison")]
+    if not s["paired"]:
+        return b + [Paragraph("One model only: nothing to compare.")]
+    b.append(Paragraph("Every pair of models on the rows both answered: the exact McNemar test on the rows only one got "
+                       "right, and a paired bootstrap 95% interval of the accuracy difference."))
+    b.append(Table(["model A", "model B", "rows", "acc A", "acc B", "only A right", "only B right", "McNemar exact p", "A-B",
+                    "bootstrap 95% CI"],
+                   [[p["model_a"], p["model_b"], p["rows"], p["accuracy_a"], p["accuracy_b"], p["only_a_correct"],
+                     p["only_b_correct"], p["mcnemar_p"], p["difference"], f"[{p['bootstrap_ci'][0]:.3f}, {p['bootstrap_ci'][1]:.3f}]"]
+                    for p in s["paired"]]))
     return b
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,13 +57,20 @@ def to_markdown(blocks) -> str:
     return "\n\n".join(out) + "\n"
 
 
+def _inline_html(text: str) -> str:
+    """The two inline marks the report's paragraphs use: **bold** and `code`."""
+    escaped = html.escape(text)
+    escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
+
+
 def to_html(blocks, title: str) -> str:
     body = []
     for b in blocks:
         if isinstance(b, Heading):
             body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
         elif isinstance(b, Paragraph):
-            body.append(f"<p>{html.escape(b.text)}</p>")
+            body.append(f"<p>{_inline_html(b.text)}</p>")
         elif isinstance(b, Table):
             head = "".join(f"<th>{html.escape(h)}</th>" for h in b.headers)
             rows = "".join("<tr>" + "".join(f"<td>{html.escape(fmt(c))}</td>" for c in row) + "</tr>" for row in b.rows)

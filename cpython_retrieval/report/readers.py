@@ -8,7 +8,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..errors import RetrievalError
-from .records import CallRecord, RowRecord
+from .records import CallRecord, DatasetIdentity, LogInfo, RowRecord
 
 TASK_PREFIX = "cpython_retrieval/"
 
@@ -32,10 +32,29 @@ def find_logs(paths) -> list[Path]:
 
 
 def read_records(paths, *, progress: bool = True) -> list[RowRecord]:
+    """Every scored sample of every log, as found (the report drops a retry's duplicates, with a note)."""
     records: list[RowRecord] = []
     for path in tqdm(find_logs(paths), desc="reading logs", unit="log", disable=not progress):
         records.extend(read_lm_eval_samples(path) if path.suffix == ".jsonl" else read_inspect_log(path))
     return records
+
+
+def _no_scored_samples(path: Path, samples: int, status: str) -> RetrievalError:
+    return RetrievalError(f"{path} has no scored samples ({samples} sample(s), status {status}): the run stopped or every "
+                          "sample failed; retry it (`inspect eval-retry`) and pass the new log, or leave this one out")
+
+
+def _identity(*sources: dict) -> DatasetIdentity:
+    """Fingerprint, pin and generator version from the first source that has each; None where none does (older logs)."""
+    def pick(key):
+        return next((str(s[key]) for s in sources if s.get(key) is not None), None)
+
+    return DatasetIdentity(fingerprint=pick("dataset_fingerprint"), cpython_version=pick("cpython_version"),
+                           generator_version=pick("generator_version"))
+
+
+def _flag(value) -> bool | None:
+    return None if value is None else float(value) == 1.0
 
 
 def read_inspect_log(path: Path) -> list[RowRecord]:
@@ -47,15 +66,20 @@ def read_inspect_log(path: Path) -> list[RowRecord]:
         raise RetrievalError(f"{path} is not a readable Inspect log ({type(exc).__name__})") from exc
     if not log.eval.task.startswith(TASK_PREFIX):
         raise RetrievalError(f"{path} is an Inspect log of task {log.eval.task!r}, not of the cpython_retrieval tasks")
+    samples = log.samples or []
+    scored = [s for s in samples if (s.scores or {}).get("ast_semantic_match") is not None]  # errored: nothing scored
+    if not scored:
+        raise _no_scored_samples(path, len(samples), log.status)
+    info = LogInfo(path=str(path), framework="inspect", task=log.eval.task, run=log.eval.task_id or log.eval.run_id,
+                   created=str(log.eval.created), status=log.status, samples=len(samples), scored=len(scored))
+    task_md = log.eval.metadata or {}
     out = []
-    for sample in log.samples or []:
-        primary = (sample.scores or {}).get("ast_semantic_match")
-        if primary is None:
-            continue  # errored sample: nothing scored
+    for sample in scored:
         md = sample.metadata or {}
+        primary = sample.scores["ast_semantic_match"]
         pm = primary.metadata or {}
-        substring = (sample.scores or {}).get("substring_match")
-        judge = (sample.scores or {}).get("factuality_judge")
+        substring = sample.scores.get("substring_match")
+        judge = sample.scores.get("factuality_judge")
         calls = tuple(CallRecord(trial=int(c.get("trial", i)), latency_s=c.get("latency_s"), ttft_s=c.get("ttft_s"),
                                  input_tokens=c.get("input_tokens"), output_tokens=c.get("output_tokens"),
                                  cached_read_tokens=c.get("cached_read_tokens"), cached_write_tokens=c.get("cached_write_tokens"),
@@ -68,14 +92,17 @@ def read_inspect_log(path: Path) -> list[RowRecord]:
             no_context=bool(md.get("no_context")),
             substring_correct=None if substring is None else float(substring.value) == 1.0,
             judge_correct=None if judge is None else (judge.metadata or {}).get("judge_correct"),
-            memorized_hit=pm.get("memorized_hit"), question=md.get("question", ""), expected=md.get("answer", ""),
-            answer=primary.answer or "", calls=calls))
+            memorized_hit=pm.get("memorized_hit"), drift=bool(md.get("drift")), stale_answer=md.get("stale_answer"),
+            stale_pin=md.get("stale_pin"), stale_hit=pm.get("stale_hit"),
+            question=md.get("question", ""), expected=md.get("answer", ""),
+            answer=primary.answer or "", calls=calls, epoch=int(sample.epoch or 1), dataset=_identity(task_md, md), log=info))
     return out
 
 
 def read_lm_eval_samples(path: Path) -> list[RowRecord]:
     model = _lm_eval_model(path)
-    out = []
+    task, _, stamp = path.stem.removeprefix("samples_").rpartition("_")
+    parsed = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -83,21 +110,34 @@ def read_lm_eval_samples(path: Path) -> list[RowRecord]:
             try:
                 sample = json.loads(line)
                 doc = sample["doc"]
-                qtype, tier = doc["question_type"], doc["tier"]
+                doc["question_type"], doc["tier"]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise RetrievalError(f"{path}:{number} is not an lm-eval sample of the cpython_retrieval tasks ({type(exc).__name__}: {exc})") from exc
-            answer = (sample.get("filtered_resps") or [""])[0]
-            out.append(RowRecord(
-                model=model, source=f"lm-eval:{path.name}", row_id=doc["id"], tier=tier, question_type=qtype,
-                correct=float(sample["score"]) == 1.0, depth=doc.get("depth"), perturbed=bool(doc.get("perturbed")),
-                perturbation_kind=doc.get("perturbation_kind"), pair_id=doc.get("pair_id"), no_context=bool(doc.get("no_context")),
-                substring_correct=None if "substring_match" not in sample else float(sample["substring_match"]) == 1.0,
-                memorized_hit=None if "memorized_hit" not in sample else float(sample["memorized_hit"]) == 1.0,
-                question=doc.get("question", ""), expected=doc.get("answer", ""),
-                answer=answer if isinstance(answer, str) else json.dumps(answer)))
+            parsed.append(sample)
+    if not parsed:
+        raise _no_scored_samples(path, 0, "empty samples file")
+    info = LogInfo(path=str(path), framework="lm-eval", task=task or path.stem, run=f"{task}|{model}",
+                   created=_lm_eval_time(stamp), status="done", samples=len(parsed), scored=len(parsed))
+    out = []
+    for sample in parsed:
+        doc = sample["doc"]
+        answer = (sample.get("filtered_resps") or [""])[0]
+        out.append(RowRecord(
+            model=model, source=f"lm-eval:{path.name}", row_id=doc["id"], tier=doc["tier"], question_type=doc["question_type"],
+            correct=float(sample["score"]) == 1.0, depth=doc.get("depth"), perturbed=bool(doc.get("perturbed")),
+            perturbation_kind=doc.get("perturbation_kind"), pair_id=doc.get("pair_id"), no_context=bool(doc.get("no_context")),
+            substring_correct=_flag(sample.get("substring_match")), memorized_hit=_flag(sample.get("memorized_hit")),
+            drift=bool(doc.get("drift")), stale_answer=doc.get("stale_answer"), stale_pin=doc.get("stale_pin"),
+            stale_hit=_flag(sample.get("stale_hit")),
+            question=doc.get("question", ""), expected=doc.get("answer", ""),
+            answer=answer if isinstance(answer, str) else json.dumps(answer), dataset=_identity(doc), log=info))
     return out
 
 
+def _lm_eval_time(stamp: str) -> str:
+    """lm-eval's file stamp (2026-01-01T00-00-00.123456) as ISO 8601, so attempts sort by time."""
+    date, _, clock = stamp.partition("T")
+    return f"{date}T{clock.replace('-', ':')}" if clock else stamp
 def _lm_eval_model(samples_path: Path) -> str:
     """The model name from the results file written beside the samples (same timestamp)."""
     stamp = samples_path.stem.rsplit("_", 1)[-1]

@@ -1,8 +1,14 @@
-"""The report's input: one normalized record per (model, row), whichever framework produced the log."""
+"""The report's input: one normalized record per (model, row, epoch), whichever framework produced the log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from ..question_types import QUESTION_TYPES
+
+#: The family of a question type no QUESTION_TYPES entry names (a log from a newer generator): the
+#: older types are all single-needle, and a row is never dropped for an unknown type.
+DEFAULT_FAMILY = "single_needle"
 
 
 @dataclass(frozen=True)
@@ -14,7 +20,7 @@ class CallRecord:
     ttft_s: float | None = None  # None when the provider gave no streaming measurement
     input_tokens: int | None = None
     output_tokens: int | None = None
-    cached_read_tokens: int | None = None
+    cached_read_tokens: int | None = None  # None: the provider reported no cache figure (not measured, not 0)
     cached_write_tokens: int | None = None
     cost_usd: float | None = None
 
@@ -24,9 +30,32 @@ class CallRecord:
 
 
 @dataclass(frozen=True)
+class DatasetIdentity:
+    """Which dataset a run answered: None where the log predates the field (unknown, never guessed)."""
+
+    fingerprint: str | None = None
+    cpython_version: str | None = None
+    generator_version: str | None = None
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    """The log a record came from, for the report's inputs table and for telling a retry from a rerun."""
+
+    path: str = ""
+    framework: str = ""  # "inspect" or "lm-eval"
+    task: str = ""
+    run: str = ""  # Inspect's task_id, which `inspect eval-retry` keeps; lm-eval: task and model
+    created: str = ""  # ISO 8601; among logs holding the same sample, the latest attempt wins
+    status: str = ""
+    samples: int = 0  # samples in the log, scored or not
+    scored: int = 0
+
+
+@dataclass(frozen=True)
 class RowRecord:
     model: str
-    source: str  # "inspect" or "lm-eval", and the log file
+    source: str  # "inspect:" or "lm-eval:", and the log file
     row_id: str
     tier: str
     question_type: str
@@ -39,12 +68,29 @@ class RowRecord:
     substring_correct: bool | None = None
     judge_correct: bool | None = None  # None: not judged, or unscored
     memorized_hit: bool | None = None  # perturbed rows: answered what the real stdlib says
+    drift: bool = False  # the fact changed between stale_pin and the dataset's pin
+    stale_answer: str | None = None
+    stale_pin: str | None = None
+    stale_hit: bool | None = None  # drift rows: answered the older release's fact
     question: str = ""
     expected: str = ""
     answer: str = ""
     calls: tuple[CallRecord, ...] = field(default_factory=tuple)
+    epoch: int = 1  # Inspect --epochs repeats a sample; each epoch is its own record
+    dataset: DatasetIdentity = field(default_factory=DatasetIdentity)
+    log: LogInfo = field(default_factory=LogInfo)
 
     @property
-    def key(self) -> tuple[str, bool]:
-        """Rows are paired across models by id and the closed-book flag."""
-        return (self.row_id, self.no_context)
+    def key(self) -> tuple[str, bool, int]:
+        """Rows are paired across models by id, the closed-book flag and the epoch."""
+        return (self.row_id, self.no_context, self.epoch)
+
+    @property
+    def family(self) -> str:
+        """single_needle, two_hop or aggregation, from the question type."""
+        qt = QUESTION_TYPES.get(self.question_type)
+        return qt.family if qt is not None else DEFAULT_FAMILY
+
+    @property
+    def variant(self) -> str:
+        return "drift" if self.drift else "perturbed" if self.perturbed else "ordinary"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cpython_retrieval.report.analyses import cost, depth_heatmap, paired_comparisons, perturbation, primary_by_tier, scorer_agreement, serving
-from cpython_retrieval.report.assemble import make_report
-from cpython_retrieval.report.prices import Prices, ModelPrice, load_prices
-from cpython_retrieval.report.records import CallRecord, RowRecord
 from cpython_retrieval.errors import RetrievalError
+from cpython_retrieval.report.analyses import (by_family, by_question_type, controls, cost, depth_heatmap, paired_comparisons,
+                                               perturbation, primary_by_tier, scorer_agreement, serving)
+from cpython_retrieval.report.assemble import make_report
+from cpython_retrieval.report.inputs import check_one_dataset, deduplicate, describe_duplicates, require_rows
+from cpython_retrieval.report.prices import ModelPrice, Prices, load_prices
+from cpython_retrieval.report.records import CallRecord, DatasetIdentity, LogInfo, RowRecord
 
 
 def rec(model, i, correct, tier="T25", depth=0.05, **kw):
@@ -59,8 +65,18 @@ def test_serving_cold_warm_and_cache_share():
              CallRecord(2, latency_s=3.0, ttft_s=None, input_tokens=1000, cached_read_tokens=1000))
     out = serving([rec("m", 0, True, calls=calls)])["m"]
     assert out["phases"]["cold"]["latency"]["over_10s"] == 1 and out["phases"]["warm"]["latency"]["median"] == 2.0
-    assert out["phases"]["warm"]["ttft"] == {"count": 1, "missing": 1, "median": 0.2, "p90": 0.2, "p95": 0.2, "max": 0.2, "over_10s": 0}
+    assert out["phases"]["warm"]["ttft"] == {"count": 1, "missing": 1, "median": 0.2, "p25": 0.2, "p75": 0.2, "p90": 0.2,
+                                             "p95": 0.2, "max": 0.2, "over_10s": 0}
     assert out["cached_share"]["ordinary_warm"]["share"] == pytest.approx(0.95) and out["cached_share"]["ordinary_cold"]["share"] == 0
+
+
+def test_cached_share_of_a_model_that_reports_no_cache_figures_is_not_measured_not_zero():
+    silent = (CallRecord(0, latency_s=1.0, input_tokens=1000), CallRecord(1, latency_s=1.0, input_tokens=1000))
+    partly = (CallRecord(0, input_tokens=1000, cached_read_tokens=None), CallRecord(1, input_tokens=3000, cached_read_tokens=1500))
+    out = serving([rec("silent", 0, True, calls=silent), rec("partly", 0, True, calls=partly)])
+    assert all(v["share"] is None and v["measured_calls"] == 0 for v in out["silent"]["cached_share"].values())
+    assert out["partly"]["cached_share"]["ordinary_cold"]["share"] is None  # its one cold call reported nothing
+    assert out["partly"]["cached_share"]["ordinary_warm"]["share"] == 0.5
 
 
 def test_cost_from_prices_and_from_logs(tmp_path):
@@ -90,14 +106,143 @@ def test_paired_comparison_mcnemar():
 def test_make_report_writes_markdown_html_json_and_charts(tmp_path):
     calls = (CallRecord(0, latency_s=1.0, ttft_s=0.5, input_tokens=100, cached_read_tokens=0, cost_usd=0.01),
              CallRecord(1, latency_s=0.5, ttft_s=0.1, input_tokens=100, cached_read_tokens=90, cost_usd=0.002))
-    rows = [rec(m, i, (i + k) % 3 != 0, tier=t, depth=i / 10, calls=calls, substring_correct=True)
-            for k, m in enumerate(("a", "b")) for t in ("T25", "T50") for i in range(10)]
+    rows = [rec(m, i, (i + k) % 3 != 0, tier=t, depth=i / 10, calls=calls, substring_correct=True, drift=i == 4,
+                stale_hit=False if i == 4 else None)
+            for k, m in enumerate(("a", "b")) for t in ("T25", "T50") for i in range(20)]
     summary = make_report(rows, tmp_path / "md")
     text = (tmp_path / "md" / "report.md").read_text()
-    assert "## 1. Primary score by tier" in text and "![score by tier](score_by_tier.png)" in text
-    assert json.loads((tmp_path / "md" / "summary.json").read_text())["rows"] == 40 == summary["rows"]
-    for png in ("score_by_tier.png", "accuracy_by_type.png", "depth_a.png", "latency.png", "cost_quality.png"):
-        assert (tmp_path / "md" / png).read_bytes()[:4] == b"\x89PNG"
+    for heading in ("## Inputs", "## At a glance", "## 1. Primary score by tier", "## 2. Accuracy by question family",
+                    "## 6. Anti-memorization controls: perturbed and drift rows", "### Depth: a", "### Depth: b"):
+        assert heading in text, heading
+    assert json.loads((tmp_path / "md" / "summary.json").read_text())["rows"] == 80 == summary["rows"]
+    for png in ("headline.png", "families.png", "accuracy_by_type.png", "controls.png", "depth_a.png", "latency.png",
+                "cost_quality.png"):
+        assert (tmp_path / "md" / png).read_bytes()[:4] == b"\x89PNG", png
+        assert f"]({png})" in text
+    # 26 disagreements: the table is cut, says so, and the whole of it is in the CSV beside the report
+    wrong = sum(not r.correct for r in rows)
+    assert f"the first 25 of {wrong} are shown" in text
+    with (tmp_path / "md" / "disagreements_ast_vs_substring.csv").open() as handle:
+        assert len(list(csv.reader(handle))) == wrong + 1
+    assert "No two-hop or aggregation rows in these logs." in text
+    assert summary["controls"]["a"]["overall"]["drift"]["n"] == 2 and summary["controls"]["a"]["overall"]["stale"]["correct"] == 0
     make_report(rows, tmp_path / "html", fmt="html")
     page = (tmp_path / "html" / "report.html").read_text()
-    assert page.count("data:image/png;base64,") >= 5 and "<table>" in page
+    assert page.count("data:image/png;base64,") >= 7 and "<table>" in page and "**" not in page
+
+
+def test_report_says_not_measured_for_missing_cost_and_cache(tmp_path):
+    rows = [rec("silent", i, True, calls=(CallRecord(0, latency_s=1.0, input_tokens=100),)) for i in range(3)]
+    summary = make_report(rows, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert summary["cost"]["silent"] is None and summary["serving"]["silent"]["cached_share"]["ordinary_cold"]["share"] is None
+    assert "| silent | not measured | not measured | not measured | not measured |" in text
+    assert "0.000" not in text.split("## 7. Serving")[1].split("## 8. Cost")[0]
+
+
+def test_controls_drift_and_perturbed_rows_per_model_and_tier():
+    rows = ([rec("m", i, True) for i in range(6)]  # ordinary
+            + [rec("m", 10 + i, i < 1, perturbed=True, memorized_hit=i >= 1) for i in range(4)]  # 1/4 right, 3/4 memorized
+            + [rec("m", 20 + i, i < 2, drift=True, stale_pin="3.11.7", stale_answer="old", stale_hit=i in (2, 3, 4))
+               for i in range(5)]  # 2/5 right, 3/5 stale
+            + [rec("m", 30, False, tier="T50", drift=True, stale_pin="3.12.0", stale_hit=None)])  # stale_hit not measured
+    out = controls(rows)["m"]
+    t25, t50 = out["tiers"]["T25"], out["tiers"]["T50"]
+    assert (t25["ordinary"]["correct"], t25["ordinary"]["n"]) == (6, 6)
+    assert (t25["perturbed"]["correct"], t25["perturbed"]["n"], t25["memorized"]["correct"], t25["memorized"]["n"]) == (1, 4, 3, 4)
+    assert (t25["drift"]["correct"], t25["drift"]["n"], t25["stale"]["correct"], t25["stale"]["n"]) == (2, 5, 3, 5)
+    # Wilson 3/5: centre (0.6 + 0.38415) / 1.76829 = 0.55655, half 1.95996 * sqrt(0.048 + 0.038415) / 1.76829 = 0.32583
+    assert t25["stale"]["ci_low"] == pytest.approx(0.23072, abs=1e-4) and t25["stale"]["ci_high"] == pytest.approx(0.88238, abs=1e-4)
+    assert t50["drift"]["n"] == 1 and t50["stale"]["n"] == 0 and t50["stale"]["accuracy"] is None  # not measured, not 0
+    assert out["overall"]["drift"]["n"] == 6 and out["overall"]["stale"]["n"] == 5
+    assert out["stale_pins"] == ["3.11.7", "3.12.0"]
+    assert t25["perturbed_cold_cached_share"] is None  # no calls: not measured
+    # drift rows are not ordinary rows in the perturbation analysis either
+    assert perturbation(rows)["m"]["ordinary"]["n"] == 6
+
+
+def test_rows_without_the_new_keys_are_ordinary_and_single_needle():
+    old = rec("m", 0, True)  # as read from a log written before drift rows and families
+    assert (old.variant, old.family, old.drift, old.stale_hit) == ("ordinary", "single_needle", False, None)
+    unknown = rec("m", 1, True, qt="a_type_from_a_newer_generator")
+    assert unknown.family == "single_needle"
+    assert "a_type_from_a_newer_generator" in by_question_type([old, unknown])["m"]  # listed, never dropped
+
+
+@pytest.fixture
+def two_new_families(monkeypatch):
+    """The two types of the coming families, registered for the test (the report reads families from QUESTION_TYPES)."""
+    from cpython_retrieval import question_types
+
+    base = question_types.QUESTION_TYPES["class_location"]
+    monkeypatch.setitem(question_types.QUESTION_TYPES, "base_class_location",
+                        dataclasses.replace(base, name="base_class_location", family="two_hop"))
+    monkeypatch.setitem(question_types.QUESTION_TYPES, "subclass_count",
+                        dataclasses.replace(base, name="subclass_count", answer_kind="integer", family="aggregation"))
+
+
+def test_accuracy_per_family_and_tier_with_effective_length(two_new_families):
+    rows = ([rec("m", i, True, tier=t) for t in ("T25", "T50", "T100") for i in range(10)]  # single needle: 1.0 everywhere
+            + [rec("m", 100 + i, i < 9, tier="T25", qt="base_class_location") for i in range(10)]  # two-hop: 0.9, 0.7, 0.9
+            + [rec("m", 100 + i, i < 7, tier="T50", qt="base_class_location") for i in range(10)]
+            + [rec("m", 100 + i, i < 9, tier="T100", qt="base_class_location") for i in range(10)]
+            + [rec("m", 200 + i, i < 5, tier="T25", qt="subclass_count") for i in range(10)])  # aggregation: 0.5 at T25
+    out = by_family(rows, 0.8)
+    assert out["families"] == ["single_needle", "two_hop", "aggregation"]
+    fam = out["models"]["m"]
+    assert fam["single_needle"]["effective_length"] == "T100"
+    assert [fam["two_hop"]["tiers"][t]["accuracy"] for t in ("T25", "T50", "T100")] == [0.9, 0.7, 0.9]
+    assert fam["two_hop"]["effective_length"] == "T25"  # T50 breaks the run, T100 does not count
+    assert fam["aggregation"]["effective_length"] is None and fam["aggregation"]["overall"]["n"] == 10
+    assert by_family(rows[:30], 0.8)["families"] == ["single_needle"]
+
+
+def test_deduplicate_keeps_the_latest_attempt_and_says_whether_it_was_a_retry():
+    first = LogInfo(path="logs/a.eval", run="task-1", created="2026-01-01T10:00:00+00:00")
+    retry = LogInfo(path="logs/b.eval", run="task-1", created="2026-01-01T11:00:00+00:00")
+    rerun = LogInfo(path="logs/c.eval", run="task-2", created="2026-01-01T12:00:00+00:00")
+    rows = ([rec("m", i, False, log=first) for i in range(4)] + [rec("m", i, True, log=retry) for i in range(4)]
+            + [rec("m", 9, True, log=rerun), rec("m", 9, False, log=first), rec("other", 0, True, log=first)])
+    kept, notes = deduplicate(list(reversed(rows)))
+    assert len(kept) == 6 and all(r.correct for r in kept if r.model == "m")
+    assert {(n.dropped, n.kept, n.samples, n.retry) for n in notes} == {("logs/a.eval", "logs/b.eval", 4, True),
+                                                                         ("logs/a.eval", "logs/c.eval", 1, False)}
+    assert "its `inspect eval-retry` copy `b.eval`" in " ".join(describe_duplicates(notes))
+
+
+records_strategy = st.lists(st.builds(
+    lambda model, row, epoch, created, correct: rec(model, row, correct, epoch=epoch,
+                                                    log=LogInfo(path=f"log{created}.eval", created=f"2026-01-0{created}")),
+    st.sampled_from(["a", "b"]), st.integers(0, 5), st.integers(1, 2), st.integers(1, 4), st.booleans()), max_size=40)
+
+
+@given(records_strategy)
+def test_deduplicate_property_one_record_per_key_from_the_newest_log(records):
+    kept, notes = deduplicate(records)
+    keys = [(r.model, r.key) for r in kept]
+    assert len(keys) == len(set(keys)) == len({(r.model, r.key) for r in records})
+    for r in kept:
+        assert r.log.created == max(x.log.created for x in records if (x.model, x.key) == (r.model, r.key))
+    assert sum(n.samples for n in notes) == len(records) - len(kept)
+
+
+def test_inputs_must_have_rows_and_one_dataset():
+    with pytest.raises(RetrievalError, match="no scored rows"):
+        require_rows([])
+    a = [rec("m", i, True, dataset=DatasetIdentity("fp-aaa", "3.11.7", "0.1.0"), log=LogInfo(path="a.eval")) for i in range(2)]
+    b = [rec("n", i, True, dataset=DatasetIdentity("fp-bbb", "3.13.0", "0.1.0"), log=LogInfo(path="b.eval")) for i in range(2)]
+    old = [rec("o", 0, True, log=LogInfo(path="old.eval"))]
+    assert check_one_dataset(a + old, allow_mixed=False) == ["fp-aaa"]  # an unknown fingerprint is no conflict
+    with pytest.raises(RetrievalError) as error:
+        check_one_dataset(a + b + old, allow_mixed=False)
+    message = str(error.value)
+    assert "fp-aaa" in message and "fp-bbb" in message and "--allow-mixed" in message and "\n" not in message
+    assert check_one_dataset(a + b, allow_mixed=True) == ["fp-aaa", "fp-bbb"]
+
+
+def test_a_closed_book_only_run_is_reported_as_the_closed_book_control(tmp_path):
+    rows = [rec("m", i, i % 2 == 0, no_context=True) for i in range(6)]
+    summary = make_report(rows, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert text.count("No open-book rows") == 3 and not (tmp_path / "headline.png").exists()
+    assert summary["perturbation"]["m"]["closed_book"]["correct"] == 3
