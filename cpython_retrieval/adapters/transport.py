@@ -191,7 +191,8 @@ class _TerminatorCheck:
         if not self._seen:
             raise IncompleteStreamError(
                 f"the streamed reply from {self._url} ended after {self._size} bytes without "
-                f"{self._marker.decode()!r} (the stream was cut); the call is retried, its partial text is not an answer")
+                f"{self._marker.decode()!r} (the stream was cut); "
+                "the call is retried, its partial text is not an answer")
 
     async def aclose(self) -> None:
         await self._inner.aclose()

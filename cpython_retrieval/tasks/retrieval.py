@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 PERTURBED_MODES = ("include", "only", "exclude")
 #: Output tokens per call (`--max-tokens` overrides): the longest answer is under 20 tokens, so this leaves
-#: about 8k for a reasoning model's thinking, stays under the Anthropic SDK's non-streaming ceiling (21,333),
+#: about 8k for a reasoning model's thinking, stays within the Anthropic SDK's non-streaming ceilings (8,192 on Opus 4),
 #: and is what a server's context length must hold on top of the prompt. See docs/inspect.md.
 OUTPUT_TOKEN_BUDGET = 8192
 #: Row fields not copied into sample metadata (large or redundant).

@@ -87,10 +87,11 @@ class _Plan:
 class FaultyServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default listen backlog (5) drops connections when ten samples start at once
 
-    def __init__(self, *, answers: dict[str, str], faults: FaultPlan = lambda question, attempt: "ok", wire: str = "openai",
-                 first_token_delay: float = 0.2, models_delay: float = 0.0, retry_after: float = 0.02,
-                 model: str = "faulty") -> None:
+    def __init__(self, *, answers: dict[str, str], faults: FaultPlan = lambda question, attempt: "ok",
+                 wire: str = "openai", first_token_delay: float = 0.2, models_delay: float = 0.0,
+                 retry_after: float = 0.02, model: str = "faulty") -> None:
         if wire not in ("openai", "anthropic"):
             raise ValueError(f"wire must be openai or anthropic (got {wire!r})")
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -297,7 +298,8 @@ class _Handler(BaseHTTPRequestHandler):
         if (body.get("stream_options") or {}).get("include_usage"):
             prompt, completion = self._usage_tokens(body, text)
             self._sse(chunk({}, usage={"prompt_tokens": prompt, "completion_tokens": completion,
-                                       "total_tokens": prompt + completion, "prompt_tokens_details": {"cached_tokens": 0}}))
+                                       "total_tokens": prompt + completion,
+                                       "prompt_tokens_details": {"cached_tokens": 0}}))
         if fault != "no_done":
             self._sse("[DONE]")
         self._end_stream(fault)

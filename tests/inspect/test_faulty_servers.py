@@ -177,14 +177,17 @@ def test_output_budget_cut_off_gets_no_credit_and_stream_false_is_honoured(small
     assert long_answers > 0
 
 
-def test_vllm_first_call_ttft_excludes_the_models_probe(small_dataset, answers, tmp_path):
+@pytest.mark.parametrize("provider", ["vllm", "sglang"])
+def test_vllm_and_sglang_servers_first_call_ttft_excludes_setup(provider, small_dataset, answers, tmp_path):
+    """vLLM builds its client and probes `/v1/models` (held 3 s here) on the first call: not part of any TTFT."""
     server = FaultyServer(answers=answers, first_token_delay=FIRST_TOKEN_DELAY_S, models_delay=INJECTED_DELAY_S)
     try:
-        log = _eval("vllm/faulty", {"VLLM_BASE_URL": server.base_url}, small_dataset, tmp_path,
+        log = _eval(f"{provider}/faulty", {f"{provider.upper()}_BASE_URL": server.base_url}, small_dataset, tmp_path,
                     "--limit", "4", "--max-connections", "4")
     finally:
         server.stop()
-    assert log.status == "success" and server.model_probes >= 1
+    assert log.status == "success"
+    assert server.model_probes >= (1 if provider == "vllm" else 0)
     by_question = _by_question(server)
     for sample in log.samples:
         cold_exchange, warm_exchange = by_question[_question(sample)]
@@ -193,6 +196,7 @@ def test_vllm_first_call_ttft_excludes_the_models_probe(small_dataset, answers, 
         _assert_ttft_is_the_attempts_own(cold, [cold_exchange])
         _assert_ttft_is_the_attempts_own(warm, [warm_exchange])
         assert cold["ttft_s"] < INJECTED_DELAY_S  # the first calls waited for the probe, their TTFT did not
+    assert all(e.stream and e.max_tokens == OUTPUT_TOKEN_BUDGET for e in server.chat_exchanges())
 
 
 def _anthropic_env(server: FaultyServer) -> dict[str, str]:

@@ -49,11 +49,12 @@ def _read(chunks: list[bytes], *, url: str = CHAT, headers: dict[str, str] = SSE
 
 def _split(body: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(body) + 1) for c in cuts})
-    return [body[a:b] for a, b in zip([0, *points], [*points, len(body)])]
+    return [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
 
 
 OPENAI_BODY = b'data: {"choices":[{"delta":{"content":"Lib/ast.py"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
-ANTHROPIC_BODY = b'event: message_delta\ndata: {"type":"message_delta"}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n'
+ANTHROPIC_BODY = (b'event: message_delta\ndata: {"type":"message_delta"}\n\n'
+                  b'event: message_stop\ndata: {"type":"message_stop"}\n\n')
 
 
 @given(cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12))
