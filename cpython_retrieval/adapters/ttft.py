@@ -1,26 +1,42 @@
-"""One measured model call: wall latency, time to first token, tokens, cache reads/writes, cost.
+"""One measured model call: wall latency, time to first token, retries, tokens, cache reads/writes, cost.
 
-Inspect records no time to first token, but since 0.3.28x `Model.generate(on_stream=...)` streams
-for every provider that supports it (OpenAI and OpenAI-compatible servers: `openai/`,
-`openai-api/<service>/`, `vllm/`, `sglang/`, plus `anthropic/`, Google, Mistral, Groq, ...): passing
-a callback is itself the request to stream, and the OpenAI-compatible providers then send
+Inspect records no time to first token, but `Model.generate(on_stream=...)` streams for every
+provider that supports it (OpenAI and OpenAI-compatible servers: `openai/`, `openai-api/<service>/`,
+`vllm/`, `sglang/`, plus `anthropic/`, Google, Mistral, ...): passing a callback is itself the
+request to stream, and the OpenAI-compatible providers then send
 `stream_options={"include_usage": true}` so usage (with cached tokens) still arrives. So the
 measurement needs no second client: `timed_generate` calls the Inspect model with an `on_stream`
-callback and takes
+callback, with the HTTP hooks of `adapters.transport` on the provider's client, and records
 
-- `ttft_s`: from just before `generate()` to the first streamed content delta (text, reasoning or
-  tool-call); `ttft_source: "stream"`. A provider that does not stream (or a cache hit, or
-  `-M stream=false`) never calls back: `ttft_s: null`, `ttft_source: "unavailable"`, never a guess.
-  When Inspect retried the call (`ModelEvent.retries`), the failed attempt would be inside the
-  figure, so it is dropped too (`ttft_source: "retried"`).
-- `latency_s`: wall time of the whole `generate()`; `api_time_s`: Inspect's own `ModelOutput.time`.
+- `ttft_s`: from the moment the request of the attempt that produced the answer was *sent* (httpx
+  request hook; client setup and vLLM's `/v1/models` probe are outside it) to that attempt's first
+  streamed content delta (text, reasoning or tool call); `ttft_source: "stream"`. After a retry
+  (an SDK retry, an Inspect retry, an `--attempt-timeout`), it is the successful attempt's own
+  figure, never the time across attempts. `null` with a reason otherwise: `"unavailable"` (no
+  streamed content: the provider did not stream, or `-M stream=false` / `-M streaming=false`) or
+  `"no_request_clock"` (it streamed, but the provider's HTTP client could not be hooked, so when
+  the request went out is unknown). Never a guess.
+- `retries`: as Inspect reports them: every attempt of a call leaves a `ModelEvent` in the sample's
+  transcript (failed ones carry `error`), and Inspect's HTTP hooks count the SDK's own re-sends of
+  an attempt in that event's `retries`; so retries = failed attempts + SDK re-sends.
+  `http_requests`: the model-call requests the request hook saw (null when it could not be
+  installed); normally `retries + 1`.
+- `latency_s`: wall time of the whole `generate()` (retries and their backoff included), after the
+  provider's lazy client setup; `api_time_s`: Inspect's `ModelOutput.time` (the successful request).
 - tokens from `ModelOutput.usage`: `input_tokens` is the whole prompt (Inspect's uncached
   `input_tokens` plus cache reads and writes), `cached_read_tokens` / `cached_write_tokens` as the
   provider reported them (None when it reported nothing), `cost_usd` when Inspect knows the price.
 
+A reply without a finish reason (`stop_reason` "unknown": a stream that stopped early, a server
+that sent none) is an error, not an answer: a cut stream is already retried by Inspect through
+the transport hook, and anything that still arrives without a finish reason raises
+`IncompleteResponseError`, which fails the sample (so `--retry-on-error` and `inspect eval-retry`
+apply) instead of being scored.
+
 The clock starts before Inspect's connection slot is taken; Inspect runs at most `max_connections`
 samples at a time by default (`max_samples` defaults to it) and our solver calls sequentially, so
-the wait is nil unless `--max-samples` is set above `--max-connections`.
+the wait is nil unless `--max-samples` is set above `--max-connections`. TTFT starts at the request
+itself, so it never includes that wait.
 """
 
 from __future__ import annotations
@@ -28,25 +44,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from inspect_ai.model import (ChatMessage, GenerateConfig, Model, ModelOutput, StreamEvent,
-                              StreamReasoningEvent, StreamRetryEvent, StreamTextEvent, StreamToolCallEvent)
+from inspect_ai.model import (ChatMessage, GenerateConfig, Model, ModelOutput, StreamEvent, StreamReasoningEvent,
+                              StreamRetryEvent, StreamTextEvent, StreamToolCallEvent)
+
+from .transport import RequestClock, install_transport_hooks, measuring
 
 CALL_FIELDS = ("trial", "cold", "latency_s", "ttft_s", "ttft_source", "api_time_s", "input_tokens",
                "uncached_input_tokens", "output_tokens", "cached_read_tokens", "cached_write_tokens", "cost_usd",
-               "retries", "answer", "stop_reason")
+               "retries", "http_requests", "answer", "stop_reason")
+
+#: Inspect's stop reason for a reply that carried no (known) finish reason.
+NO_FINISH_REASON = "unknown"
 
 
-def _last_model_event_retries() -> int | None:
-    try:
-        from inspect_ai.event import ModelEvent
-        from inspect_ai.log import transcript
-
-        for event in reversed(transcript().events):
-            if isinstance(event, ModelEvent):
-                return event.retries
-    except Exception:  # noqa: BLE001 - transcript internals differ across versions; not essential
-        return None
-    return None
+class IncompleteResponseError(RuntimeError):
+    """The model's reply came back without a finish reason: a transport failure, never a scored answer."""
 
 
 def usage_figures(output: ModelOutput) -> dict[str, Any]:
@@ -65,29 +77,73 @@ def usage_figures(output: ModelOutput) -> dict[str, Any]:
     }
 
 
+def _event_count() -> int | None:
+    try:
+        from inspect_ai.log import transcript
+
+        return transcript().history.event_count
+    except Exception:  # noqa: BLE001 - outside a sample there is no transcript: retries stay unknown
+        return None
+
+
+def inspect_retries(start: int | None) -> int | None:
+    """Retries of the call whose events begin at transcript index `start`, as Inspect recorded them."""
+    if start is None:
+        return None
+    from inspect_ai.event import ModelEvent
+    from inspect_ai.log import transcript
+
+    try:
+        events = [e for e in transcript().history.events_from(start) if isinstance(e, ModelEvent)]
+    except Exception:  # noqa: BLE001 - history evicted and unavailable: unknown, not zero
+        return None
+    if not events:
+        return None
+    failed = sum(e.error is not None for e in events)
+    return failed + sum(e.retries or 0 for e in events)
+
+
+async def prepare_client(model: Model) -> bool:
+    """Build a lazily created provider client now (vLLM makes its client, and probes `/v1/models`, on first
+    use), so the hooks are on it before the first measured request; True when they are."""
+    if not install_transport_hooks(model.api):
+        ensure = getattr(model.api, "_ensure_server_started", None)
+        if ensure is not None:
+            await ensure()
+    return install_transport_hooks(model.api)
+
+
 async def timed_generate(model: Model, messages: list[ChatMessage], *, trial: int,
                          config: GenerateConfig | None = None) -> tuple[ModelOutput, dict[str, Any]]:
-    """Call `model` once (no Inspect response cache), streaming where the provider can; returns (output, figures)."""
-    first: float | None = None
-    restarted = False
+    """Call `model` once (no Inspect response cache), streaming where the provider can; returns (output, figures).
+
+    Raises `IncompleteResponseError` when the reply has no finish reason.
+    """
+    hooked = await prepare_client(model)
+    clock = RequestClock()
 
     async def on_stream(event: StreamEvent) -> None:
-        nonlocal first, restarted
         if isinstance(event, StreamRetryEvent):
-            first, restarted = None, True
-        elif first is None and isinstance(event, (StreamTextEvent, StreamReasoningEvent, StreamToolCallEvent)):
-            first = time.perf_counter()
+            clock.restart()  # what streamed so far belongs to a failed attempt
+        elif isinstance(event, (StreamTextEvent, StreamReasoningEvent, StreamToolCallEvent)):
+            clock.content_arrived()
 
+    first_event = _event_count()
     start = time.perf_counter()
-    output = await model.generate(messages, config=config or GenerateConfig(), cache=False, on_stream=on_stream)
+    with measuring(clock):
+        output = await model.generate(messages, config=config or GenerateConfig(), cache=False, on_stream=on_stream)
     end = time.perf_counter()
-    retries = _last_model_event_retries()
-    if first is None:
+    if output.stop_reason == NO_FINISH_REASON:
+        raise IncompleteResponseError(
+            f"{model} replied without a finish reason (stop_reason {NO_FINISH_REASON!r}, "
+            f"{len(output.completion)} characters): an incomplete reply is an error, not an answer; "
+            "rerun with --retry-on-error N or `inspect eval-retry` on the log")
+    if clock.first_content is None:
         ttft, source = None, "unavailable"
-    elif restarted or (retries or 0) > 0:
-        ttft, source = None, "retried"
+    elif not hooked or clock.sent_at is None:
+        ttft, source = None, "no_request_clock"
     else:
-        ttft, source = first - start, "stream"
+        ttft, source = clock.ttft, "stream"
     record: dict[str, Any] = {
         "trial": trial,
         "cold": trial == 0,
@@ -96,7 +152,8 @@ async def timed_generate(model: Model, messages: list[ChatMessage], *, trial: in
         "ttft_source": source,
         "api_time_s": output.time,
         **usage_figures(output),
-        "retries": retries,
+        "retries": inspect_retries(first_event),
+        "http_requests": clock.requests if hooked else None,
         "answer": output.completion,
         "stop_reason": output.stop_reason,
     }

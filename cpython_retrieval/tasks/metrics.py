@@ -121,7 +121,8 @@ def drift_split() -> Metric:
 
 
 def call_summary(calls: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Median/p90 TTFT and latency of cold and warm calls, cached-token shares, TTFT coverage, cost."""
+    """Median/p90 TTFT and latency of cold and warm calls, cached-token shares, TTFT coverage, the share of
+    calls that needed a retry (over calls whose retries are known), cost."""
     out: dict[str, float | None] = {}
     for label, group in (("cold", [c for c in calls if c.get("trial") == 0]),
                          ("warm", [c for c in calls if (c.get("trial") or 0) > 0])):
@@ -138,6 +139,8 @@ def call_summary(calls: list[dict[str, Any]]) -> dict[str, float | None]:
     total = sum(c["input_tokens"] for c in known)
     out["cached_share"] = sum(c["cached_read_tokens"] for c in known) / total if total else None
     out["ttft_available"] = sum(c.get("ttft_s") is not None for c in calls) / len(calls) if calls else None
+    counted = [c["retries"] for c in calls if c.get("retries") is not None]
+    out["retried_share"] = sum(r > 0 for r in counted) / len(counted) if counted else None
     costs = [c["cost_usd"] for c in calls if c.get("cost_usd") is not None]
     out["cost_usd"] = sum(costs) if costs else None
     return out

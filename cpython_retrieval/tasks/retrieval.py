@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import GenerateConfig
 
 from ..contexts import DEFAULT_TIERS
 from ..dataset import dataset_identity, load_contexts, load_rows, read_manifest
@@ -30,6 +31,10 @@ from .solver import cold_warm_trials, remember_contexts
 logger = logging.getLogger(__name__)
 
 PERTURBED_MODES = ("include", "only", "exclude")
+#: Output tokens per call (`--max-tokens` overrides): the longest answer is under 20 tokens, so this leaves
+#: about 8k for a reasoning model's thinking, stays within the Anthropic SDK's non-streaming ceilings (8,192 on Opus 4),
+#: and is what a server's context length must hold on top of the prompt. See docs/inspect.md.
+OUTPUT_TOKEN_BUDGET = 8192
 #: Row fields not copied into sample metadata (large or redundant).
 _SKIP_FIELDS = frozenset({"context"})
 
@@ -104,6 +109,7 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
                               location=str(resolved.path)),
         solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context),
         scorer=scorers,
+        config=GenerateConfig(max_tokens=OUTPUT_TOKEN_BUDGET),
         metadata={
             "tier": tier,
             "dataset_origin": resolved.origin,

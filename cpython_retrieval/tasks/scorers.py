@@ -6,6 +6,12 @@
 - `substring_match`: the lenient seed-study scorer.
 - `factuality_judge`: a grader model (`-T judge=<model>`) reads `render_judge_prompt` and its
   verdict is parsed by `parse_judge_verdict`; an unreadable verdict is unscored, never a 0.
+
+A reply the model did not finish, cut off by the output budget (`--max-tokens`: Inspect's stop
+reason `max_tokens`, the servers' finish reason `length`) or by the context window
+(`model_length`), gets no credit from any scorer, whatever it happens to contain, and the
+explanation says why. (A reply with no finish reason at all never reaches a scorer: the solver
+treats it as an error.)
 """
 
 from __future__ import annotations
@@ -27,8 +33,21 @@ _ROW_FIELDS = ("question_type", "tier", "depth", "perturbed", "perturbation_kind
                "drift", "drift_kind", "stale_pin")
 
 
+#: Inspect stop reasons of a reply that was cut off before the model finished it.
+CUT_OFF_STOP_REASONS = {"max_tokens": "the output budget (--max-tokens) ran out",
+                        "model_length": "the model's context window ran out"}
+
+
 def _answer(state: TaskState) -> str:
     return state.output.completion if state.output is not None else ""
+
+
+def cut_off(state: TaskState) -> str | None:
+    """Why the reply gets no credit because it was cut off, or None when the model finished it."""
+    stop = state.output.stop_reason if state.output is not None else None
+    if stop not in CUT_OFF_STOP_REASONS:
+        return None
+    return f"no credit: the reply was cut off (stop_reason {stop}: {CUT_OFF_STOP_REASONS[stop]})"
 
 
 @scorer(metrics=[accuracy_wilson(), accuracy_by_question_type(), accuracy_by_tier(), accuracy_by_depth(),
@@ -41,14 +60,17 @@ def ast_semantic_match():
         answer = _answer(state)
         expected = md.get("answer") if md.get("answer") is not None else target.text
         result = score_answer(md["question_type"], expected, answer, question=md.get("question"))
+        cut = cut_off(state)
         memorized = stale = None
-        if md.get("perturbed") and md.get("original_answer") is not None:
+        if md.get("perturbed") and md.get("original_answer") is not None and cut is None:
             memorized = score_answer(md["question_type"], md["original_answer"], answer, question=md.get("question")).correct
-        if md.get("drift") and md.get("stale_answer") is not None:  # answered what the older release says
+        if md.get("drift") and md.get("stale_answer") is not None and cut is None:  # answered the older release's value
             stale = score_answer(md["question_type"], md["stale_answer"], answer, question=md.get("question")).correct
         calls = [{k: v for k, v in c.items() if k != "answer"} for c in (state.store.get(CALLS_KEY) or [])]
         metadata: dict[str, Any] = {k: md.get(k) for k in _ROW_FIELDS}
         metadata.update(extracted=result.extracted, memorized_hit=memorized, stale_hit=stale, calls=calls)
+        if cut is not None:
+            return Score(value=0.0, answer=answer, explanation=cut, metadata=metadata)
         return Score(value=result.value, answer=answer, explanation=result.reason, metadata=metadata)
 
     return score
@@ -61,6 +83,9 @@ def substring_match():
     async def score(state: TaskState, target: Target) -> Score:
         md = state.metadata
         answer = _answer(state)
+        cut = cut_off(state)
+        if cut is not None:
+            return Score(value=0.0, answer=answer, explanation=cut)
         result = _substring_match(md.get("answer") if md.get("answer") is not None else target.text, answer)
         return Score(value=result.value, answer=answer, explanation=result.reason)
 
@@ -75,6 +100,10 @@ def factuality_judge(model: str):
         md = state.metadata
         answer = _answer(state)
         expected = md.get("answer") if md.get("answer") is not None else target.text
+        cut = cut_off(state)
+        if cut is not None:  # nothing for the judge to read: a cut-off reply gets no credit
+            return Score(value=0.0, answer=answer, explanation=cut,
+                         metadata={"judge_correct": False, "judge_model": model, "judge_reply": None})
         prompt = render_judge_prompt(md.get("question", ""), expected, answer, md["question_type"])
         reply = await get_model(model).generate(prompt, config=GenerateConfig(temperature=0.0))
         verdict = parse_judge_verdict(reply.completion)

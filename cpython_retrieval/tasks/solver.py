@@ -12,7 +12,9 @@ then the question. Every row of a tier therefore shares one prefix for automatic
 
 Per call (see `adapters.ttft.timed_generate`) the store key `cpython_retrieval_calls` holds a list of
 dicts: trial, cold, latency_s, ttft_s, ttft_source, api_time_s, input_tokens, uncached_input_tokens,
-output_tokens, cached_read_tokens, cached_write_tokens, cost_usd, retries, answer, stop_reason.
+output_tokens, cached_read_tokens, cached_write_tokens, cost_usd, retries, http_requests, answer,
+stop_reason. A reply without a finish reason raises `IncompleteResponseError` out of the solver: the
+sample fails (and `--retry-on-error` / `inspect eval-retry` run it again) rather than being scored.
 """
 
 from __future__ import annotations
