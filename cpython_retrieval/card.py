@@ -8,7 +8,7 @@ from . import __version__
 from .question_types import NOT_PRESENT, QUESTION_TYPES
 
 FIELD_DOCS = {
-    "id": "Stable row id: `<tier>-<question_type>-<10 hex of sha256(type, file, symbol)>`; the same fact has the same suffix in every tier. Perturbation rows use the original symbol and end in `-perturbed`.",
+    "id": "Stable row id: `<tier>-<question_type>-<10 hex of sha256(type, file, symbol)>`; the same fact has the same suffix in every tier. Perturbation rows use the original symbol and end in `-perturbed`, drift rows end in `-drift`.",
     "tier": "Context tier, `T<thousands of tokens>`.",
     "question": "The question, naming its target unambiguously and ending with the answer format.",
     "answer": "Canonical answer string (see the question types).",
@@ -35,7 +35,11 @@ FIELD_DOCS = {
     "original_symbol": "The symbol before perturbation (null for ordinary rows).",
     "perturbed_symbol": "The symbol as the perturbed context names it, also in `symbol` and the question (differs from `original_symbol` only for renamed classes).",
     "original_answer": "What the unperturbed stdlib says: the answer memory would give (`NOT PRESENT` for a renamed class's location). Answering it on a perturbed row is evidence of recall over reading.",
-    "pair_id": "Id of the ordinary row of the same tier asking the same question about the same fact on the original context, if that row was sampled.",
+    "pair_id": "Perturbed rows: the id of the ordinary row of the same tier that asks the same question about the same fact on the original context, when that row was sampled (null otherwise, and for ordinary and drift rows). Comparing the two answers tells reading from recall on the very same fact.",
+    "drift": "Whether the row asks a fact that changed since an older CPython release (`stale_pin`), on the tier's original context.",
+    "drift_kind": "Drift rows: `changed` (the older release had another value), `added` (it lacked the fact) or `moved` (the class was defined in another file).",
+    "stale_answer": "Drift rows: what the older release says (null for `added`): the answer recall of that release gives.",
+    "stale_pin": "Drift rows: the older CPython release compared with.",
 }
 
 
@@ -50,11 +54,11 @@ def render_card(built, manifest=None) -> str:
     pin = manifest["pin"]
     examples = _examples(built)
     tier_table = "\n".join(
-        f"| {t} | {info['files']} | {info['context_tokens']:,} | {json.loads(_context(built, t)['context_token_counts']).get('cl100k_base', '')} | {info['rows']} |"
+        f"| {t} | {info['files']} | {info['context_tokens']:,} | {json.loads(_context(built, t)['context_token_counts']).get('cl100k_base', '')} | {info['rows']} | {info.get('prompt_tokens_max', 0):,} |"
         for t, info in manifest["tiers"].items()
     )
     type_rows = "\n".join(
-        f"| `{qt.name}` | {qt.definition} | {qt.answer_format} | `{examples.get(qt.name, qt.example_answer)!s}` |".replace("\n", "\\n")
+        f"| `{qt.name}` | {qt.family.replace('_', ' ')} | {qt.definition} | {qt.answer_format} | `{examples.get(qt.name, qt.example_answer)!s}` |".replace("\n", "\\n")
         for qt in QUESTION_TYPES.values()
     )
     field_rows = "\n".join(f"| `{name}` | {doc} |" for name, doc in FIELD_DOCS.items())
@@ -114,9 +118,12 @@ Put the context first and the question last, so all rows of a tier share one cac
 
 ## Tiers
 
-| tier | files | tokens ({manifest['options']['tokenizer']}) | tokens (cl100k_base) | rows |
-|---|---|---|---|---|
+| tier | files | tokens ({manifest['options']['tokenizer']}) | tokens (cl100k_base) | rows | longest whole prompt |
+|---|---|---|---|---|---|
 {tier_table}
+
+Tokens are the context's; the whole prompt adds the instructions, the `<files>` tags and the question
+(the last column, same tokenizer): a model needs that many tokens of window plus its output budget.
 
 Files are offered to tiers in a seeded order (sha256 of seed and path); each tier takes, first-fit,
 the files that still fit its budget after everything the smaller tiers hold. Each tier first takes
@@ -126,16 +133,26 @@ Each file appears as a header line `# ===== File: Lib/<path> =====`, its text, a
 ## Question types
 
 Types are sampled in equal shares (a type with too few candidates passes its remainder on), and
-within a type stratified over answer depth deciles.
+within a type stratified over answer depth deciles. Every question names its target so that exactly
+one binding in its scope matches it (definitions at any depth and assignments in class bodies and at
+module level all count; a module-level function is asked as such, a method or class by its qualified
+name, with its file when the name alone would match twice), and states the answer format with the
+counting rules a reader could doubt. Families: single needle (one place of the context), two hops
+(`base_class_location`: find the class, then the file defining its first base) and aggregation
+(`subclass_count`: every class of every file listing a base). Rows are stored in the order to send
+them: every row of the original context, then every row of the perturbed one, each block round-robin
+over question types.
 
-| type | definition | answer format | example answer |
-|---|---|---|---|
+| type | family | definition | answer format | example answer |
+|---|---|---|---|---|
 {type_rows}
 
 `class_location` and `absent_symbol` are worded identically; the right answer to the latter is
 `{NOT_PRESENT}`, which catches answering from memory.
 
 {perturbation_text}
+
+{_drift_section(manifest)}
 
 ## Fields
 
@@ -172,6 +189,27 @@ other terms in CPython's `LICENSE`, which ships with this dataset as `LICENSE`
 }}
 ```
 """
+
+
+def _drift_section(manifest) -> str:
+    drift = manifest.get("drift") or {}
+    if not drift.get("stale_pin"):
+        return f"## Drift rows\n\nThis build has none ({drift.get('why_none', 'not built')})."
+    table = "\n".join(f"| {t} | {s['candidates']} | {s['rows']} | " + ", ".join(f"{k} {n}" for k, n in s["kinds"].items())
+                      + " |" for t, s in drift["tiers"].items())
+    return f"""## Drift rows
+
+The second anti-memorization control, at no cost in prefill: facts that changed between CPython
+{drift['stale_pin']} and {manifest['pin']['version']} (a return annotation, bases, decorators, a docstring's first line,
+parameters, a module's function count changed or appeared; a class moved to another file), asked on
+the tier's *original* context (`drift = true`). The expected answer is the newer fact; `stale_answer`
+is the older one, what recalling the older, longer-trained-on release gives (null when the older
+release lacked the fact). Values a scorer would accept for each other are not drift. Drift rows are
+sampled like ordinary rows, those with a stale answer first, and never repeat an ordinary row.
+
+| tier | drifted facts offered | rows | kinds |
+|---|---|---|---|
+{{table}}""".replace("{table}", table)
 
 
 def _perturbation_section(manifest) -> str:

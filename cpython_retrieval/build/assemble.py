@@ -52,6 +52,14 @@ def check_answers_score_themselves(rows: dict[str, list[dict[str, Any]]]) -> Non
                                      f"({verdict.reason}); the generator must not ask it")
 
 
+def _longest_prompt(rows: list[dict[str, Any]], contexts: list[dict[str, Any]], counter) -> int:
+    """Tokens of the tier's longest whole prompt: its context plus the instructions, `<files>` tags and question."""
+    from ..prompt import render_prompt
+
+    lengths = {c["context_id"]: c["context_tokens"] for c in contexts}
+    return max(lengths[r["context_id"]] + counter.count(render_prompt(r["question"], "")) for r in rows)
+
+
 def assemble(asked: TierRows) -> BuiltDataset:
     plan = asked.facts.plan
     sized = plan.sized
@@ -86,6 +94,7 @@ def assemble(asked: TierRows) -> BuiltDataset:
                          "context_tokens": asked.original[tier].counts[primary], "rows": len(rows[tier]),
                          "ordinary_rows": len(asked.original[tier].rows),
                          "drift_rows": len(asked.drift.get(tier, [])),
+                         "prompt_tokens_max": _longest_prompt(rows[tier], contexts, sized.counter),
                          "perturbation": asked.perturbed[tier].stats if tier in asked.perturbed else None}
                   for tier in options.tiers},
         "perturbations": asked.perturbed_summaries,

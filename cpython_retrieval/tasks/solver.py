@@ -27,6 +27,7 @@ from inspect_ai.solver import Generate, TaskState, solver
 from ..adapters.ttft import timed_generate
 from ..dataset import load_contexts
 from ..prompt import PromptParts, prompt_parts
+from .context_gate import ContextGate
 
 CALLS_KEY = "cpython_retrieval_calls"
 
@@ -75,6 +76,7 @@ def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = Fals
     """
     if trials < 1:
         raise ValueError(f"trials must be at least 1 (got {trials})")
+    gate = ContextGate()  # one context in flight at a time (see context_gate.py)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         md = state.metadata
@@ -84,12 +86,13 @@ def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = Fals
         model = get_model()
         calls = []
         cold = None
-        for trial in range(trials):
-            output, record = await timed_generate(model, messages, trial=trial)
-            calls.append(record)
-            state.store.set(CALLS_KEY, [dict(c) for c in calls])
-            if trial == 0:
-                cold = output
+        async with gate.hold(None if no_context else md["context_id"]):
+            for trial in range(trials):
+                output, record = await timed_generate(model, messages, trial=trial)
+                calls.append(record)
+                state.store.set(CALLS_KEY, [dict(c) for c in calls])
+                if trial == 0:
+                    cold = output
         assert cold is not None
         state.output = cold
         state.messages.append(cold.message)
