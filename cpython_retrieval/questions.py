@@ -214,6 +214,26 @@ def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random, sta
     return round_robin_by_depth(ordered, k, start)
 
 
+def scorable(c: Candidate) -> bool:
+    """The scoring core accepts the fact's answer for itself (else no reply could ever be right)."""
+    from .scorers import score_answer  # framework-free; imported late to keep this module light
+
+    question = question_text(c.fact.question_type, c.fact.symbol, c.fact.path, c.fact.kind, c.name_file)
+    return score_answer(c.fact.question_type, c.fact.answer, c.fact.answer, question=question).correct
+
+
+def sample_scorable(pick, candidates: list):
+    """`pick(candidates)`, again without any picked candidate whose answer the scorer cannot read (rare: checking
+    every candidate would cost more than the whole sample)."""
+    while True:
+        chosen = pick(candidates)
+        bad = [c for c in chosen if not scorable(getattr(c, "candidate", c))]
+        if not bad:
+            return chosen
+        drop = {id(c) for c in bad}
+        candidates = [c for c in candidates if id(c) not in drop]
+
+
 def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, question_types=None,
                      salt: tuple = ()) -> list[Candidate]:
     """n candidates in equal shares per type, each share round-robin over depth deciles (`salt` keeps another

@@ -16,7 +16,7 @@ from ..corpus import load_corpus
 from ..drift import Drift, OlderRelease, file_drift, moved_class
 from ..errors import RetrievalError
 from ..pins import _version_key, available_pins, load_pin
-from ..questions import context_candidates, sample_questions
+from ..questions import context_candidates, sample_questions, sample_scorable
 from ..source_fetch import SourceUnavailable
 from .rows import question_row
 from .tier_rows import TierRows
@@ -59,11 +59,12 @@ def add_drift_rows(asked: TierRows) -> TierRows:
                                                     facts.names)
                       if (c.fact.question_type, c.fact.path, c.fact.symbol) not in asked_already]
         known = [c for c in candidates if drifts[c.fact.path][(c.fact.question_type, c.fact.symbol)].stale_answer is not None]
-        chosen = sample_questions(known, n_rows, options.seed, tier, options.question_types, salt=("drift",))
+        chosen = sample_scorable(lambda pool: sample_questions(pool, n_rows, options.seed, tier, options.question_types,
+                                                               salt=("drift",)), known)
         if len(chosen) < n_rows:  # facts the older release lacked fill up: no stale answer to measure, but drift
             rest = [c for c in candidates if c not in known]
-            chosen += sample_questions(rest, n_rows - len(chosen), options.seed, tier, options.question_types,
-                                       salt=("drift", "added"))
+            chosen += sample_scorable(lambda pool: sample_questions(pool, n_rows - len(chosen), options.seed, tier,
+                                                                    options.question_types, salt=("drift", "added")), rest)
         rows = [question_row(c, tier, context, original.counts, counter, plan.segment_tokens, pin, options.seed,
                              drift=drifts[c.fact.path][(c.fact.question_type, c.fact.symbol)], stale_pin=stale)
                 for c in chosen]

@@ -13,7 +13,7 @@ from typing import Any
 from ..contexts import Context, plan_within, render_context, segment_text, sort_tiers, tier_budget
 from ..perturbations import (FilePerturbation, PerturbedCandidate, Vocabulary, perturb_files, perturbed_files,
                              perturbed_row_count, sample_perturbed)
-from ..questions import NameIndex, context_candidates, module_bindings
+from ..questions import NameIndex, context_candidates, module_bindings, sample_scorable
 from .rows import question_row
 from .tier_rows import AskedContext, TierRows
 
@@ -48,7 +48,7 @@ def add_perturbed_rows(asked: TierRows) -> TierRows:
         counts = asked.sizer.counts(context, texts, tokens, "perturbed", changed=changed)
         candidates = _perturbed_candidates(context, changed, perturbations, facts, asked.original[tier].rows,
                                            options.question_types)
-        picked = sample_perturbed(candidates, n_rows, options.seed, tier)
+        picked = sample_scorable(lambda pool: sample_perturbed(pool, n_rows, options.seed, tier), candidates)
         rows = [question_row(pc.candidate, tier, context, counts, counter, tokens, sized.pin, options.seed, pc)
                 for pc in picked]
         stats = _stats(context, counts[counter.name], files, perturbations, picked)

@@ -13,7 +13,8 @@ from ..corpus import SourceFile
 from ..errors import RetrievalError
 from ..multi_hop import base_class_location_candidates, subclass_count_candidates
 from ..question_types import QUESTION_TYPES
-from ..questions import AbsentClass, Candidate, absent_candidates, context_candidates, sample_questions
+from ..questions import (AbsentClass, Candidate, absent_candidates, context_candidates, sample_questions,
+                         sample_scorable)
 from .parsed_facts import ParsedFacts
 from .rows import ContextSizer, context_record, question_row
 from .tier_plan import ParseCache
@@ -66,7 +67,8 @@ def ask_tiers(facts: ParsedFacts) -> TierRows:
         candidates += subclass_count_candidates(context, parsed, plan.files[below] if below else [], want)
         in_context = {by_path[p].path for p in plan.files[tier]}
         candidates += absent_candidates(context, [a for a in absent_pool if a.path not in in_context])
-        chosen = sample_questions(candidates, options.per_tier, options.seed, tier, options.question_types)
+        chosen = sample_scorable(lambda pool: sample_questions(pool, options.per_tier, options.seed, tier,
+                                                               options.question_types), candidates)
         chosen = [c for c in chosen if _verify_absent(c, by_path, plan.parses)]
         rows = [question_row(c, tier, context, counts, counter, plan.segment_tokens, sized.pin, options.seed)
                 for c in chosen]

@@ -49,6 +49,19 @@ def _paren_content(text: str, open_at: int) -> str:
     return text[open_at + 1:]
 
 
+def _parenthesized(text: str) -> bool:
+    """The whole text is one parenthesised expression, as a tuple annotation `(str, bytes)` is written."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
+
+
 def _item_lines(text: str) -> list[str]:
     """Lines of a list answer, bullets and trailing commas removed."""
     return [strip_bullet(line).strip().rstrip(",").strip() for line in text.split("\n") if line.strip()]
@@ -65,8 +78,8 @@ def parse_expression(text: str) -> Parsed:
     s = s.removesuffix(":").strip()  # "Optional[str]:" copied from a signature
     _check_code(s, "an expression")
     node = parse_expr(s)
-    if isinstance(node, ast.Tuple) and len(node.elts) > 1:
-        raise ParseFailure(f"{len(node.elts)} candidate expressions")
+    if isinstance(node, ast.Tuple) and len(node.elts) > 1 and not _parenthesized(s):
+        raise ParseFailure(f"{len(node.elts)} candidate expressions")  # `int, str` offers two; `(int, str)` is one tuple
     return Parsed(expr_key(node), expr_text(node), text)
 
 
