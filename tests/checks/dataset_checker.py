@@ -35,13 +35,15 @@ _TAIL = r" Answer with .*"
 QUESTION_PATTERNS = {
     "return_annotation": rf"What is the return annotation of the {_KIND} {_SYM}{_WHERE}\?{_TAIL}",
     "decorators": rf"Which decorators are applied to the {_KIND} {_SYM}{_WHERE}, from top to bottom\?{_TAIL}",
-    "docstring_first_line": rf"What is the first non-empty line of the docstring of the {_KIND} {_SYM}{_WHERE}\?{_TAIL}",
+    "docstring_first_line":
+        rf"What is the first non-empty line of the docstring of the {_KIND} {_SYM}{_WHERE}\?{_TAIL}",
     "parameters": rf"What are the parameter names of the {_KIND} {_SYM}{_WHERE}, in order\?{_TAIL}",
     "base_classes": rf"What are the base classes of the class {_SYM}{_WHERE}, in order\?{_TAIL}",
     "class_location": rf"Which file defines the class {_SYM}\?{_TAIL}",
     "absent_symbol": rf"Which file defines the class {_SYM}\?{_TAIL}",
     "method_owner": rf"In `(?P<p>[^`]+)`, which class defines the method {_SYM}\?{_TAIL}",
-    "module_function_count": rf"How many functions are defined directly in the module body of `(?P<p>[^`]+)` \(.*\)\?{_TAIL}",
+    "module_function_count":
+        rf"How many functions are defined directly in the module body of `(?P<p>[^`]+)` \(.*\)\?{_TAIL}",
     "base_class_location": rf"Which file defines the first base class of the class {_SYM}{_WHERE}\?{_TAIL}",
     "subclass_count": rf"How many classes in the context list {_SYM} among their bases\?(?: .*?)?{_TAIL}",
 }
@@ -218,6 +220,11 @@ class ContextView:
             self._words = identifiers(self.text)
         return self._words
 
+    def files_naming(self, name: str) -> str:
+        """The files where `name` occurs as an identifier word, for a failure's reason."""
+        places = [p for p in self.order if name in identifiers(self.texts[p])]
+        return ", ".join(places[:5]) + (f" (+{len(places) - 5} files)" if len(places) > 5 else "")
+
 
 # --------------------------------------------------------------------------------------------- row checks
 
@@ -334,9 +341,8 @@ def derive(row: dict, view: ContextView) -> Derivation:
 
     if qtype == "absent_symbol":
         if symbol in view.words:
-            places = [p for p in view.order if re.search(rf"(?<![A-Za-z0-9_]){re.escape(symbol)}(?![A-Za-z0-9_])",
-                                                          view.texts[p])]
-            raise RowFault("wrong_answer", f"`{symbol}` occurs in the context as an identifier (in {', '.join(places[:5])})")
+            raise RowFault("wrong_answer", f"`{symbol}` occurs in the context as an identifier "
+                                           f"(in {view.files_naming(symbol)})")
         return Derivation("NOT PRESENT")
 
     if qtype == "method_owner":
@@ -555,7 +561,7 @@ def _read_rows(folder: Path) -> tuple[list[dict], list[dict]]:
     rows = []
     for file in sorted(data.glob("*.parquet")):
         if file.name != "contexts.parquet":
-            rows += pq.read_table(file).to_pylist()
+            rows += [dict(r, _file=file.stem) for r in pq.read_table(file).to_pylist()]
     return rows, contexts
 
 
@@ -585,12 +591,10 @@ def check_dangling(report: Report, perturbed: ContextView, original: ContextView
         after = {b.name for b in perturbed.facts[path].bindings if b.kind != "assignment"}
         for name in sorted(before - after):
             if name in perturbed.words:
-                places = [p for p in perturbed.order if re.search(
-                    rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", perturbed.texts[p])]
                 report.failures.append(Failure(
                     "dangling_reference", perturbed.context_id,
                     f"`{name}`, defined in the original {path} but not in the perturbed one, still occurs in "
-                    f"{', '.join(places[:5])}" + (f" (+{len(places) - 5} files)" if len(places) > 5 else "")))
+                    f"{perturbed.files_naming(name)}"))
 
 
 def check_prefixes(report: Report, contexts: list[dict]) -> None:
@@ -610,8 +614,16 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
     """Check every row and context of a dataset folder against the spec; see Report for the counts."""
     folder = Path(folder)
     report = Report(folder=str(folder))
-    rows, contexts = _read_rows(folder)
     parser = Parser(parser_pythons)
+    old = new = None
+    if old_lib is not None and new_lib is not None:
+        old, new = Release(old_lib, parser), Release(new_lib, parser)
+        for name, release in (("--old-lib", old), ("--new-lib", new)):
+            if not release.root.is_dir():
+                raise FormatError(f"{name} {release.root} is not a directory: pass a release's Lib/ folder")
+    else:
+        report.drift_not_checked = "drift checks need both --old-lib and --new-lib"
+    rows, contexts = _read_rows(folder)
     counter = _TokenCounter()
 
     views: dict[str, ContextView] = {}
@@ -649,21 +661,19 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
 
     drift_rows = [r for r in rows if r.get("drift")]
     report.drift_rows = len(drift_rows)
-    old = new = None
-    if old_lib is not None and new_lib is not None:
-        old, new = Release(old_lib, parser), Release(new_lib, parser)
-        for name, release in (("--old-lib", old), ("--new-lib", new)):
-            if not release.root.is_dir():
-                raise FormatError(f"{name} {release.root} is not a directory: pass a release's Lib/ folder")
-        pins = sorted({str(r.get("stale_pin")) for r in drift_rows})
-        if len(pins) > 1:
-            report.notes.append(f"drift rows name several stale pins {pins}; all were checked against {old.root}")
-    else:
-        report.drift_not_checked = "drift checks need both --old-lib and --new-lib"
+    pins = sorted({str(r.get("stale_pin")) for r in drift_rows})
+    if old is not None and len(pins) > 1:
+        report.notes.append(f"drift rows name several stale pins {pins}; all were checked against {old.root}")
 
+    seen_ids: set[str] = set()
     for row in rows:
         report.rows_checked += 1
         rid = row["id"]
+        if rid in seen_ids:
+            report.failures.append(Failure("format", rid, "a second row with this id"))
+        seen_ids.add(rid)
+        if row["tier"] != row["_file"]:
+            report.failures.append(Failure("format", rid, f"a {row['tier']} row in data/{row['_file']}.parquet"))
         is_new_type = row["question_type"] in NEW_TYPES
         if is_new_type:
             report.new_type_rows_checked += 1
@@ -677,6 +687,8 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
         expected = (row["tier"], "perturbed" if row.get("perturbed") else "original")
         if placement[row["context_id"]] != expected:
             report.failures.append(Failure("format", rid, f"a {' '.join(expected)} row on {row['context_id']}"))
+        drift_checked = bool(row.get("drift")) and old is not None
+        report.drift_rows_checked += drift_checked
         try:
             derivation = derive(row, view)
         except RowFault as fault:
@@ -685,8 +697,7 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
         if derivation.answer != row["answer"]:
             report.failures.append(Failure("wrong_answer", rid, f"answer {row['answer']!r}, the context says "
                                                                 f"{derivation.answer!r}"))
-        if row.get("drift") and old is not None:
-            report.drift_rows_checked += 1
+        if drift_checked:
             try:
                 check_drift(row, derivation, view, old, new, original_of_tier.get(row["tier"]))
             except RowFault as fault:
