@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from . import handmade
+from . import dataset_checker, handmade
 from .dataset_checker import check_dataset, main, split_context, FormatError
 from .parsing import Parser, newer_pythons
 from .source_facts import _Source, file_facts
@@ -195,6 +195,18 @@ def test_a_class_location_whose_one_binding_is_not_a_module_level_class_is_repor
     method = handmade.row(contexts[0], "class_location", "helper", "Lib/shapes.py", source_file="Lib/shapes.py")
     report = check_dataset(_write(tmp_path, contexts, rows + [method]))
     assert _failures(report) == [("wrong_answer", method["id"])]
+
+
+def test_method_owner_reads_a_def_under_an_if_in_a_class_body_strictly(tmp_path, monkeypatch):
+    debug = "class Client:\n    if __debug__:\n        def _trace(self, line):\n            pass\n"
+    ctx = handmade.context("T1", "original", [("Lib/client.py", debug)])
+    row = handmade.row(ctx, "method_owner", "_trace", "Client", where="Lib/client.py")
+    folder = _write(tmp_path, [ctx], [row])
+    report = check_dataset(folder)
+    assert _failures(report) == [("wrong_answer", row["id"])]
+    assert "not a function directly in a class body" in report.failures[0].reason
+    monkeypatch.setattr(dataset_checker, "METHOD_OWNER_DEF_DIRECTLY_IN_CLASS_BODY", False)
+    assert check_dataset(folder).failures == []
 
 
 def test_a_subclass_count_whose_base_is_also_written_with_a_module_is_reported(tmp_path):
