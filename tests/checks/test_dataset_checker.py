@@ -68,6 +68,31 @@ def test_the_bundled_canonical_dataset_passes_every_check():
     assert report.contexts_checked == 2 * len(json.loads((CANONICAL / "manifest.json").read_text())["tiers"])
 
 
+def _local_lib(version: str) -> Path | None:
+    """A release's Lib/ on this machine: this interpreter's, a pyenv install, or the builder's verified cache."""
+    major_minor = ".".join(version.split(".")[:2])
+    candidates = [Path(ast.__file__).parent] if sys.version.split()[0] == version else []
+    candidates += [Path.home() / ".pyenv" / "versions" / version / "lib" / f"python{major_minor}",
+                   Path.home() / ".cache" / "cpython-retrieval" / "sources" / version / "Lib"]
+    return next((c for c in candidates if (c / "os.py").is_file()), None)
+
+
+@pytest.mark.slow
+def test_the_canonical_drift_rows_state_both_releases_facts():
+    drift = [r for f in (CANONICAL / "data").glob("T*.parquet") for r in pq.read_table(f).to_pylist()
+             if r.get("drift")]
+    if not drift:
+        pytest.skip("the bundled canonical dataset has no drift rows")
+    stale_pins = {r["stale_pin"] for r in drift}
+    pin = json.loads((CANONICAL / "manifest.json").read_text())["pin"]["version"]
+    old, new = _local_lib(min(stale_pins)), _local_lib(pin)
+    if len(stale_pins) != 1 or old is None or new is None:
+        pytest.skip(f"needs one stale pin ({sorted(stale_pins)}) and both releases' Lib/ here ({old}, {new})")
+    report = check_dataset(CANONICAL, old_lib=old, new_lib=new)
+    assert report.drift_rows_checked == report.drift_rows == len(drift)
+    assert [f for f in report.failures if f.item in report.drift_ids] == [], report.render()
+
+
 @pytest.mark.slow
 def test_a_corrupted_copy_of_a_build_fails_on_exactly_the_corrupted_row(fresh_build, tmp_path):
     copy = tmp_path / "copy"
