@@ -1,0 +1,1 @@
+"""Independent checks of built datasets (no code shared with cpython_retrieval)."""

@@ -1,0 +1,738 @@
+"""Independent checker of a built dataset folder: one reading per question, answers, budgets, traces, drift.
+
+It implements /work/notes/checker_spec.md from the dataset files alone (pyarrow to read parquet, bpe_openai to
+count tokens, plain `ast` through `source_facts`) and imports nothing from `cpython_retrieval`, so a fault in the
+generator cannot hide behind the same fault in its checker.
+
+    python -m tests.checks.dataset_checker DIR [--old-lib PATH] [--new-lib PATH] [--parser-python PATH]
+
+prints the report and exits 1 on any failure (2 on unusable input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .parsing import Parser, sha
+from .source_facts import Binding, FileFacts, identifiers
+
+TOKENIZERS = ("o200k_base", "cl100k_base")
+NEW_TYPES = ("base_class_location", "subclass_count")
+# Library modules of a release's Lib/ (for a "moved" drift row): test suites, IDLE, installed packages and
+# build-generated config files are not library modules. lib2to3 is kept (stricter: more files that may define S).
+NOT_LIBRARY_DIRS = {"test", "tests", "idle_test", "idlelib", "site-packages", "__pycache__"}
+
+_KIND = r"(?P<kind>module-level function|method|class)"
+_SYM = r"`(?P<s>[^`]+)`"
+_WHERE = r"(?: defined in `(?P<p>[^`]+)`)?"
+_TAIL = r" Answer with .*"
+QUESTION_PATTERNS = {
+    "return_annotation": rf"What is the return annotation of the {_KIND} {_SYM}{_WHERE}\?{_TAIL}",
+    "decorators": rf"Which decorators are applied to the {_KIND} {_SYM}{_WHERE}, from top to bottom\?{_TAIL}",
+    "docstring_first_line":
+        rf"What is the first non-empty line of the docstring of the {_KIND} {_SYM}{_WHERE}\?{_TAIL}",
+    "parameters": rf"What are the parameter names of the {_KIND} {_SYM}{_WHERE}, in order\?{_TAIL}",
+    "base_classes": rf"What are the base classes of the class {_SYM}{_WHERE}, in order\?{_TAIL}",
+    "class_location": rf"Which file defines the class {_SYM}\?{_TAIL}",
+    "absent_symbol": rf"Which file defines the class {_SYM}\?{_TAIL}",
+    "method_owner": rf"In `(?P<p>[^`]+)`, which class defines the method {_SYM}\?{_TAIL}",
+    "module_function_count":
+        rf"How many functions are defined directly in the module body of `(?P<p>[^`]+)` \(.*\)\?{_TAIL}",
+    "base_class_location": rf"Which file defines the first base class of the class {_SYM}{_WHERE}\?{_TAIL}",
+    "subclass_count": rf"How many classes in the context list {_SYM} among their bases\?(?: .*?)?{_TAIL}",
+}
+# The spec's method_owner rule, "a function directly in a class body", read strictly: the `def` is an item of
+# the class's own body, not under an `if`/`try`/... inside it (`if __debug__: def _mesg` in imaplib's IMAP4 fails).
+# False reads blocks as transparent, as the spec does for module level.
+METHOD_OWNER_DEF_DIRECTLY_IN_CLASS_BODY = True
+# question types whose answer is one fact of a named definition
+DEFINITION_FACTS = ("return_annotation", "decorators", "docstring_first_line", "parameters", "base_classes")
+
+
+# ----------------------------------------------------------------------------------------------------- report
+
+@dataclass
+class Failure:
+    check: str  # which check failed (see Report.counts)
+    item: str  # row id, or context id for context checks
+    reason: str
+
+    def __str__(self) -> str:
+        return f"[{self.check}] {self.item}: {self.reason}"
+
+
+@dataclass
+class Report:
+    folder: str
+    rows_checked: int = 0
+    contexts_checked: int = 0
+    drift_rows: int = 0
+    drift_rows_checked: int = 0
+    drift_not_checked: str | None = None  # why drift rows were not checked
+    new_type_rows_checked: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    drift_ids: set[str] = field(default_factory=set, repr=False)
+    new_type_ids: set[str] = field(default_factory=set, repr=False)
+
+    def _items(self, *checks: str) -> int:
+        return len({f.item for f in self.failures if f.check in checks})
+
+    @property
+    def ambiguous_targets(self) -> int:
+        """Rows whose target matches more than one binding in scope (or whose premise has a second reading)."""
+        return self._items("ambiguous_target")
+
+    @property
+    def wrong_answers(self) -> int:
+        """Rows whose answer differs from the re-derivation, or cannot be re-derived at all."""
+        return self._items("wrong_answer")
+
+    @property
+    def contexts_over_budget(self) -> int:
+        return self._items("over_budget")
+
+    @property
+    def dangling_references(self) -> int:
+        """Perturbed contexts naming a definition their perturbation removed."""
+        return self._items("dangling_reference")
+
+    @property
+    def drift_rows_failed(self) -> int:
+        return len({f.item for f in self.failures if f.item in self.drift_ids})
+
+    @property
+    def new_type_rows_failed(self) -> int:
+        return len({f.item for f in self.failures if f.item in self.new_type_ids})
+
+    def counts(self) -> dict:
+        other = sorted({f.check for f in self.failures} - {
+            "ambiguous_target", "wrong_answer", "over_budget", "dangling_reference"})
+        return {
+            "rows_checked": self.rows_checked,
+            "ambiguous_targets": self.ambiguous_targets,
+            "wrong_answers": self.wrong_answers,
+            "contexts_checked": self.contexts_checked,
+            "contexts_over_budget": self.contexts_over_budget,
+            "dangling_references": self.dangling_references,
+            "drift_rows": self.drift_rows,
+            "drift_rows_checked": self.drift_rows_checked,
+            "drift_rows_failed": self.drift_rows_failed,
+            "drift_not_checked": self.drift_not_checked,
+            "new_type_rows_checked": self.new_type_rows_checked,
+            "new_type_rows_failed": self.new_type_rows_failed,
+            **{f"{check}_failures": self._items(check) for check in other},
+            "failures": len(self.failures),
+        }
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def render(self) -> str:
+        lines = [f"dataset: {self.folder}"]
+        lines += [f"  {key}: {value}" for key, value in self.counts().items()]
+        lines += [f"  note: {note}" for note in self.notes]
+        lines += [f"FAIL {failure}" for failure in self.failures]
+        lines.append("OK" if self.ok else f"{len(self.failures)} failure(s)")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------- contexts
+
+class FormatError(ValueError):
+    pass
+
+
+def split_context(text: str, files: list[str]) -> list[tuple[str, str, str]]:
+    """(display path, file text, whole segment) per file, in order, checked against the `files` list."""
+    segments = []
+    pos = 0
+    for i, path in enumerate(files):
+        header = f"# ===== File: {path} =====\n"
+        if not text.startswith(header, pos):
+            raise FormatError(f"expected the header of {path} at offset {pos}")
+        if i + 1 < len(files):
+            end = text.find(f"\n# ===== File: {files[i + 1]} =====\n", pos + len(header))
+            if end < 0:
+                raise FormatError(f"no header for {files[i + 1]} after {path}")
+            end += 1
+        else:
+            end = len(text)
+        segment = text[pos:end]
+        if not segment.endswith("\n\n") and segment != header + "\n":
+            raise FormatError(f"segment of {path} does not end with the file's newline plus a blank line")
+        segments.append((path, segment[len(header):-1], segment))
+        pos = end
+    if pos != len(text):
+        raise FormatError("text after the last file")
+    headers = re.findall(r"^# ===== File: \S+ =====$", text, re.MULTILINE)
+    if len(headers) != len(files):
+        raise FormatError(f"{len(headers)} header lines for {len(files)} files")
+    return segments
+
+
+@dataclass
+class Located:
+    path: str
+    b: Binding
+
+
+class ContextView:
+    """One context's files, their bindings and indexes for the spec's matching rules."""
+
+    def __init__(self, context_id: str, text: str, segments: list[tuple[str, str, str]], parser: Parser):
+        self.context_id = context_id
+        self.text = text
+        self.texts = {path: file_text for path, file_text, _ in segments}
+        self.order = [path for path, _, _ in segments]
+        self.facts: dict[str, FileFacts] = {}
+        self.unparsed: dict[str, str] = {}
+        parser.parse_all(list(self.texts.values()))
+        for path, file_text in self.texts.items():
+            found = parser.facts(file_text)
+            if isinstance(found, str):
+                self.unparsed[path] = found
+            else:
+                self.facts[path] = found
+        self.by_suffix: dict[str, list[Located]] = defaultdict(list)
+        self.by_name: dict[str, list[Located]] = defaultdict(list)
+        self.module_level: dict[str, list[Located]] = defaultdict(list)
+        self.classes: list[Located] = []
+        for path in self.order:
+            for b in self.facts[path].bindings if path in self.facts else []:
+                located = Located(path, b)
+                parts = b.reader.split(".")
+                for i in range(len(parts)):
+                    self.by_suffix[".".join(parts[i:])].append(located)
+                self.by_name[b.name].append(located)
+                if b.module_level:
+                    self.module_level[b.name].append(located)
+                if b.kind == "class":
+                    self.classes.append(located)
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = identifiers(self.text)
+        return self._words
+
+    def files_naming(self, name: str) -> str:
+        """The files where `name` occurs as an identifier word, for a failure's reason."""
+        places = [p for p in self.order if name in identifiers(self.texts[p])]
+        return ", ".join(places[:5]) + (f" (+{len(places) - 5} files)" if len(places) > 5 else "")
+
+
+# --------------------------------------------------------------------------------------------- row checks
+
+class RowFault(Exception):
+    def __init__(self, check: str, reason: str):
+        super().__init__(reason)
+        self.check = check
+        self.reason = reason
+
+
+def _where(matches: list[Located], path: str | None) -> list[Located]:
+    return [m for m in matches if path is None or m.path == path]
+
+
+def _describe(matches: list[Located]) -> str:
+    return "; ".join(f"{m.b.kind} {m.b.reader} in {m.path}" for m in matches[:6]) + (
+        f"; ... ({len(matches)} in all)" if len(matches) > 6 else "")
+
+
+def _one(matches: list[Located], what: str) -> Located:
+    if len(matches) > 1:
+        raise RowFault("ambiguous_target", f"{what} matches {len(matches)} bindings: {_describe(matches)}")
+    if not matches:
+        raise RowFault("wrong_answer", f"{what} matches no binding")
+    return matches[0]
+
+
+def target_matches(view: ContextView, kind: str, symbol: str, path: str | None) -> list[Located]:
+    if kind == "module-level function":
+        return _where(view.module_level.get(symbol, []), path)
+    return _where(view.by_suffix.get(symbol, []), path)
+
+
+def check_kind(match: Located, kind: str) -> None:
+    b = match.b
+    ok = {"module-level function": b.kind == "function" and b.module_level,
+          "method": b.kind == "function" and b.in_class,
+          "class": b.kind == "class"}[kind]
+    if not ok:
+        where = "module level" if b.module_level else ("a class body" if b.in_class else "a function")
+        raise RowFault("wrong_answer", f"the one match of the {kind} is a {b.kind} `{b.reader}` in {where} "
+                                       f"of {match.path}")
+
+
+def _method_of_class(b: Binding) -> bool:
+    return b.directly_in_class if METHOD_OWNER_DEF_DIRECTLY_IN_CLASS_BODY else b.in_class
+
+
+def definition_fact(b: Binding, question_type: str) -> str | None:
+    """The fact a definition states, or None when it states none (no annotation, decorator, docstring, ...)."""
+    if question_type == "return_annotation":
+        return b.returns
+    if question_type == "decorators":
+        return "\n".join(b.decorators) or None
+    if question_type == "docstring_first_line":
+        return b.docstring_first_line
+    if question_type == "parameters":
+        return ", ".join(b.parameters or []) or None
+    if question_type == "base_classes":
+        return ", ".join(b.bases + b.keywords) or None
+    raise ValueError(question_type)
+
+
+def parse_question(row: dict) -> re.Match:
+    qtype = row["question_type"]
+    pattern = QUESTION_PATTERNS.get(qtype)
+    if pattern is None:
+        raise RowFault("question_wording", f"unknown question type {qtype!r}")
+    found = re.fullmatch(pattern, row["question"], re.DOTALL)
+    if found is None:
+        raise RowFault("question_wording", f"question does not follow the {qtype} wording: {row['question'][:120]!r}")
+    return found
+
+
+@dataclass
+class Derivation:
+    answer: str
+    path: str | None = None  # the file the fact is read from
+    binding: Binding | None = None  # the target definition, when there is one
+
+
+def _file_in_context(view: ContextView, path: str | None) -> None:
+    if path is not None and path not in view.texts:
+        raise RowFault("wrong_answer", f"the question names {path}, which is not in the context")
+    if path is not None and path in view.unparsed:
+        raise RowFault("unparsed_file", f"{path}: {view.unparsed[path]}")
+
+
+def derive(row: dict, view: ContextView) -> Derivation:
+    """Re-derive a row's answer from its context alone, enforcing the one-reading rule on the way."""
+    q = parse_question(row)
+    qtype = row["question_type"]
+    groups = q.groupdict()
+    symbol, path = groups.get("s"), groups.get("p")
+    if symbol is not None and qtype != "subclass_count" and symbol != row["symbol"]:
+        raise RowFault("metadata", f"the question names `{symbol}` but the row's symbol is {row['symbol']!r}")
+    _file_in_context(view, path)
+    if view.unparsed and path is None:
+        raise RowFault("unparsed_file", "the context has files no interpreter here parses: "
+                       + "; ".join(f"{p}: {why}" for p, why in view.unparsed.items()))
+
+    if qtype in DEFINITION_FACTS:
+        kind = groups.get("kind") or "class"
+        match = _one(target_matches(view, kind, symbol, path), f"the {kind} `{symbol}`"
+                     + (f" in {path}" if path else " in the context"))
+        check_kind(match, kind)
+        fact = definition_fact(match.b, qtype)
+        if fact is None:
+            raise RowFault("wrong_answer", f"{match.b.reader} in {match.path} states no {qtype}")
+        return Derivation(fact, match.path, match.b)
+
+    if qtype == "class_location":
+        match = _one(view.by_name.get(symbol, []), f"the name `{symbol}` in the context")
+        if not (match.b.kind == "class" and match.b.module_level):
+            raise RowFault("wrong_answer", f"the one binding of `{symbol}` is not a module-level class: "
+                                           f"{_describe([match])}")
+        return Derivation(match.path, match.path, match.b)
+
+    if qtype == "absent_symbol":
+        if symbol in view.words:
+            raise RowFault("wrong_answer", f"`{symbol}` occurs in the context as an identifier "
+                                           f"(in {view.files_naming(symbol)})")
+        return Derivation("NOT PRESENT")
+
+    if qtype == "method_owner":
+        match = _one(_where(view.by_name.get(symbol, []), path), f"the name `{symbol}` in {path}")
+        if not (match.b.kind == "function" and _method_of_class(match.b)):
+            raise RowFault("wrong_answer", f"the one binding of `{symbol}` in {path} is not a function directly in "
+                                           f"a class body: {_describe([match])}")
+        return Derivation(match.b.owner, path, match.b)
+
+    if qtype == "module_function_count":
+        if path not in view.facts:
+            raise RowFault("wrong_answer", f"{path} is not a parsed file of the context")
+        return Derivation(str(view.facts[path].module_function_count), path)
+
+    if qtype == "base_class_location":
+        match = _one(target_matches(view, "class", symbol, path), f"the class `{symbol}`"
+                     + (f" in {path}" if path else " in the context"))
+        check_kind(match, "class")
+        base = match.b.first_base_name
+        if base is None:
+            first = match.b.bases[0] if match.b.bases else None
+            raise RowFault("wrong_answer", f"{match.b.reader}'s first positional base is "
+                           + (f"`{first}`, not a name or attribute chain" if first else "missing"))
+        found = _one(view.by_name.get(base, []), f"the base name `{base}` of {match.b.reader} in the context")
+        if not (found.b.kind == "class" and found.b.module_level):
+            raise RowFault("wrong_answer", f"the one binding of the base name `{base}` is not a module-level class: "
+                                           f"{_describe([found])}")
+        if found.path == match.path:
+            raise RowFault("wrong_answer", f"the base `{base}` is defined in {found.path}, the same file as "
+                                           f"{match.b.reader}")
+        return Derivation(found.path, match.path, match.b)
+
+    if qtype == "subclass_count":
+        written = [f"{c.b.reader} in {c.path}" for c in view.classes
+                   for tail, attr in zip(c.b.attribute_base_tails, c.b.attribute_base_attrs)
+                   if (attr == symbol if "." not in symbol else tail.endswith("." + symbol))]
+        if written:
+            raise RowFault("ambiguous_target", f"positional bases written `x.{symbol}` also exist: "
+                                               + "; ".join(written[:6]) + (f" ({len(written)} in all)"
+                                                                         if len(written) > 6 else ""))
+        return Derivation(str(sum(symbol in c.b.bases for c in view.classes)))
+
+    raise RowFault("question_wording", f"unknown question type {qtype!r}")
+
+
+# ------------------------------------------------------------------------------------------------- drift
+
+def lib_root(path: str | Path) -> Path:
+    root = Path(path)
+    return root / "Lib" if (root / "Lib").is_dir() else root
+
+
+def read_source(root: Path, display_path: str) -> str | None:
+    """A release file by its display path `Lib/...`, as text (None when the release has no such file)."""
+    relative = display_path.removeprefix("Lib/")
+    file = root / relative
+    if not file.is_file():
+        return None
+    raw = file.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        import io
+        import tokenize
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        return raw.decode(encoding)
+
+
+class Release:
+    """A release's Lib/, read on demand."""
+
+    def __init__(self, path: str | Path, parser: Parser):
+        self.root = lib_root(path)
+        self.parser = parser
+        self._classes: dict[str, list[str]] | None = None
+
+    def facts(self, display_path: str) -> FileFacts | None:
+        text = read_source(self.root, display_path)
+        if text is None:
+            return None
+        found = self.parser.facts(text)
+        if isinstance(found, str):
+            raise RowFault("unparsed_file", f"{display_path} of {self.root}: {found}")
+        return found
+
+    def text(self, display_path: str) -> str | None:
+        return read_source(self.root, display_path)
+
+    def module_classes(self) -> dict[str, list[str]]:
+        """Module-level class name -> display paths of the library modules defining it."""
+        if self._classes is None:
+            paths = []
+            for file in sorted(self.root.rglob("*.py")):
+                parts = file.relative_to(self.root).parts
+                if set(parts[:-1]) & NOT_LIBRARY_DIRS or parts[0].startswith("config-") \
+                        or parts[-1].startswith("_sysconfigdata"):
+                    continue
+                paths.append("Lib/" + "/".join(parts))
+            texts = {p: read_source(self.root, p) for p in paths}
+            self.parser.parse_all(list(texts.values()))
+            self._classes = defaultdict(list)
+            for p, text in texts.items():
+                found = self.parser.facts(text)
+                if isinstance(found, str):
+                    raise RowFault("unparsed_file", f"{p} of {self.root}: {found}")
+                for b in found.bindings:
+                    if b.kind == "class" and b.module_level:
+                        self._classes[b.name].append(p)
+        return self._classes
+
+
+def fact_in_file(facts: FileFacts, row: dict, derivation: Derivation) -> str | None:
+    """The row's fact as one release's file at the same path states it, for the same qualified name."""
+    qtype = row["question_type"]
+    if qtype == "module_function_count":
+        return str(facts.module_function_count)
+    if qtype == "method_owner":
+        same = [b for b in facts.bindings if b.name == row["symbol"]]
+        if len(same) != 1:
+            raise RowFault("drift", f"`{row['symbol']}` is bound {len(same)} times in the file")
+        if not (same[0].kind == "function" and _method_of_class(same[0])):
+            raise RowFault("drift", f"`{row['symbol']}` is not a method directly in a class body")
+        return same[0].owner
+    if qtype in DEFINITION_FACTS:
+        target = derivation.binding
+        same = [b for b in facts.bindings if b.reader == target.reader and b.kind == target.kind]
+        if len(same) != 1:
+            raise RowFault("drift", f"the {target.kind} `{target.reader}` is defined {len(same)} times in the file")
+        return definition_fact(same[0], qtype)
+    raise RowFault("drift", f"the spec defines no drift rule for {qtype}")
+
+
+def check_drift(row: dict, derivation: Derivation, view: ContextView, old: Release, new: Release,
+                original_context: str | None) -> None:
+    """Raise RowFault("drift", ...) unless the row's answer and stale answer are the two releases' facts."""
+    kind, stale, answer = row.get("drift_kind"), row.get("stale_answer"), row["answer"]
+    if row["context_id"] != original_context:
+        raise RowFault("drift", f"asked on {row['context_id']}, not the tier's original context {original_context}")
+    if stale == answer:
+        raise RowFault("drift", f"stale_answer equals the answer {answer!r}")
+    qtype = row["question_type"]
+    path = derivation.path
+    if qtype == "class_location":
+        if kind != "moved":
+            raise RowFault("drift", f"a class_location drift row must be 'moved', not {kind!r}")
+        new_facts = new.facts(path)
+        here = [b for b in new_facts.bindings if b.name == row["symbol"]] if new_facts else []
+        if not any(b.kind == "class" and b.module_level for b in here):
+            raise RowFault("drift", f"the newer release's {path} defines no module-level class {row['symbol']}")
+        older = old.module_classes().get(row["symbol"], [])
+        if len(older) != 1:
+            raise RowFault("drift", f"the older release defines a module-level class {row['symbol']} in "
+                                    f"{len(older)} files ({', '.join(older[:5])}), not exactly one")
+        if older[0] == path:
+            raise RowFault("drift", f"the older release defines {row['symbol']} in the same file {path}")
+        if stale != older[0]:
+            raise RowFault("drift", f"stale_answer {stale!r}, but the older release defines {row['symbol']} "
+                                    f"in {older[0]}")
+        return
+    if kind not in ("changed", "added"):
+        raise RowFault("drift", f"drift_kind {kind!r} is not 'changed' or 'added' for {qtype}")
+    if new.text(path) != view.texts.get(path):
+        raise RowFault("drift", f"the newer release's {path} differs from the context's copy (wrong --new-lib?)")
+    new_fact = fact_in_file(new.facts(path), row, derivation)
+    if new_fact != answer:
+        raise RowFault("drift", f"the newer release's {path} states {new_fact!r}, the answer is {answer!r}")
+    old_facts = old.facts(path)
+    if old_facts is None:
+        raise RowFault("drift", f"the older release has no {path}")
+    old_fact = fact_in_file(old_facts, row, derivation)
+    if kind == "added":
+        if stale is not None:
+            raise RowFault("drift", f"an 'added' row must have a null stale_answer, has {stale!r}")
+        if old_fact is not None:
+            raise RowFault("drift", f"'added', but the older release's {path} states {old_fact!r}")
+    else:
+        if old_fact is None:
+            raise RowFault("drift", f"'changed', but the older release's {path} states no {qtype} "
+                                    "(should be 'added' with a null stale_answer)")
+        if stale != old_fact:
+            raise RowFault("drift", f"stale_answer {stale!r}, but the older release's {path} states {old_fact!r}")
+
+
+# ------------------------------------------------------------------------------------------- whole folder
+
+def _tier_size(tier: str) -> int:
+    if not re.fullmatch(r"T\d+", tier or ""):
+        raise FormatError(f"tier name {tier!r} is not T<thousands>")
+    return int(tier[1:])
+
+
+class _TokenCounter:
+    """Tokens of one file segment, counted once per distinct segment (tiers repeat the smaller tiers' files)."""
+
+    def __init__(self):
+        self._encodings = {}
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def count(self, name: str, segment: str) -> int:
+        if name not in self._encodings:
+            import bpe_openai
+            self._encodings[name] = bpe_openai.get_encoding(name)
+        key = (name, sha(segment))
+        if key not in self._counts:
+            self._counts[key] = len(self._encodings[name].encode_ordinary(segment))
+        return self._counts[key]
+
+
+def _read_rows(folder: Path) -> tuple[list[dict], list[dict]]:
+    import pyarrow.parquet as pq
+    data = folder / "data"
+    if not (data / "contexts.parquet").is_file():
+        raise FormatError(f"{folder} has no data/contexts.parquet: pass a folder written by "
+                          "`cpython-retrieval build --out DIR`")
+    contexts = pq.read_table(data / "contexts.parquet").to_pylist()
+    rows = []
+    for file in sorted(data.glob("*.parquet")):
+        if file.name != "contexts.parquet":
+            rows += [dict(r, _file=file.stem) for r in pq.read_table(file).to_pylist()]
+    return rows, contexts
+
+
+def check_context_text(report: Report, ctx: dict, segments, counter: _TokenCounter) -> None:
+    cid, tier = ctx["context_id"], ctx["tier"]
+    budget = _tier_size(tier) * 1000
+    tokenizer = ctx.get("tokenizer") or "o200k_base"
+    if tokenizer not in TOKENIZERS:
+        report.failures.append(Failure("over_budget", cid, f"tokenizer {tokenizer!r} cannot be counted here "
+                                                           f"(bpe_openai has {', '.join(TOKENIZERS)})"))
+        return
+    counted = sum(counter.count(tokenizer, segment) for _, _, segment in segments)
+    if counted > budget:
+        report.failures.append(Failure("over_budget", cid, f"{counted} {tokenizer} tokens > {budget} for {tier}"))
+    if counted != ctx.get("context_tokens"):
+        report.failures.append(Failure("token_count", cid, f"context_tokens says {ctx.get('context_tokens')}, "
+                                                           f"counted {counted} ({tokenizer}, per file segment)"))
+
+
+def check_dangling(report: Report, perturbed: ContextView, original: ContextView) -> None:
+    for path in perturbed.order:
+        if path not in original.texts or perturbed.texts[path] == original.texts[path]:
+            continue
+        if path not in perturbed.facts or path not in original.facts:
+            continue  # reported as unparsed
+        before = {b.name for b in original.facts[path].bindings if b.kind != "assignment"}
+        after = {b.name for b in perturbed.facts[path].bindings if b.kind != "assignment"}
+        for name in sorted(before - after):
+            if name in perturbed.words:
+                report.failures.append(Failure(
+                    "dangling_reference", perturbed.context_id,
+                    f"`{name}`, defined in the original {path} but not in the perturbed one, still occurs in "
+                    f"{perturbed.files_naming(name)}"))
+
+
+def check_prefixes(report: Report, contexts: list[dict]) -> None:
+    by_variant: dict[str, list[dict]] = defaultdict(list)
+    for ctx in contexts:
+        by_variant[ctx["variant"]].append(ctx)
+    for variant, group in sorted(by_variant.items()):
+        group.sort(key=lambda c: _tier_size(c["tier"]))
+        for smaller, larger in zip(group, group[1:]):
+            if not larger["text"].startswith(smaller["text"]):
+                report.failures.append(Failure("prefix", larger["context_id"],
+                                               f"does not start with the {variant} {smaller['tier']} context"))
+
+
+def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_lib: str | Path | None = None,
+                  parser_pythons: list[str] | None = None) -> Report:
+    """Check every row and context of a dataset folder against the spec; see Report for the counts."""
+    folder = Path(folder)
+    report = Report(folder=str(folder))
+    parser = Parser(parser_pythons)
+    old = new = None
+    if old_lib is not None and new_lib is not None:
+        old, new = Release(old_lib, parser), Release(new_lib, parser)
+        for name, release in (("--old-lib", old), ("--new-lib", new)):
+            if not release.root.is_dir():
+                raise FormatError(f"{name} {release.root} is not a directory: pass a release's Lib/ folder")
+    else:
+        report.drift_not_checked = "drift checks need both --old-lib and --new-lib"
+    rows, contexts = _read_rows(folder)
+    counter = _TokenCounter()
+
+    views: dict[str, ContextView] = {}
+    placement = {ctx["context_id"]: (ctx["tier"], ctx["variant"]) for ctx in contexts}
+    original_of_tier: dict[str, str] = {}
+    for ctx in contexts:
+        cid = ctx["context_id"]
+        report.contexts_checked += 1
+        try:
+            _tier_size(ctx["tier"])
+            segments = split_context(ctx["text"], json.loads(ctx["files"]))
+        except (FormatError, ValueError) as exc:
+            report.failures.append(Failure("format", cid, str(exc)))
+            continue
+        check_context_text(report, ctx, segments, counter)
+        views[cid] = ContextView(cid, ctx["text"], segments, parser)
+        for path, why in views[cid].unparsed.items():
+            report.failures.append(Failure("unparsed_file", cid, f"{path}: {why}"))
+        if ctx["variant"] == "original":
+            if ctx["tier"] in original_of_tier:
+                report.failures.append(Failure("format", cid, f"a second original context for {ctx['tier']}"))
+            original_of_tier[ctx["tier"]] = cid
+    if parser.read_elsewhere:
+        report.notes.append(f"{len(parser.read_elsewhere)} file(s) parsed by a newer interpreter ("
+                            + ", ".join(sorted(set(parser.read_elsewhere.values()))) + ")")
+
+    check_prefixes(report, [c for c in contexts if c["context_id"] in views])
+    for ctx in contexts:
+        if ctx["variant"] == "perturbed" and ctx["context_id"] in views:
+            original = original_of_tier.get(ctx["tier"])
+            if original in views:
+                check_dangling(report, views[ctx["context_id"]], views[original])
+            else:
+                report.failures.append(Failure("format", ctx["context_id"], "no original context in its tier"))
+
+    drift_rows = [r for r in rows if r.get("drift")]
+    report.drift_rows = len(drift_rows)
+    pins = sorted({str(r.get("stale_pin")) for r in drift_rows})
+    if old is not None and len(pins) > 1:
+        report.notes.append(f"drift rows name several stale pins {pins}; all were checked against {old.root}")
+
+    seen_ids: set[str] = set()
+    for row in rows:
+        report.rows_checked += 1
+        rid = row["id"]
+        if rid in seen_ids:
+            report.failures.append(Failure("format", rid, "a second row with this id"))
+        seen_ids.add(rid)
+        if row["tier"] != row["_file"]:
+            report.failures.append(Failure("format", rid, f"a {row['tier']} row in data/{row['_file']}.parquet"))
+        is_new_type = row["question_type"] in NEW_TYPES
+        if is_new_type:
+            report.new_type_rows_checked += 1
+            report.new_type_ids.add(rid)
+        if row.get("drift"):
+            report.drift_ids.add(rid)
+        view = views.get(row["context_id"])
+        if view is None:
+            report.failures.append(Failure("format", rid, f"context {row['context_id']} is missing or unreadable"))
+            continue
+        expected = (row["tier"], "perturbed" if row.get("perturbed") else "original")
+        if placement[row["context_id"]] != expected:
+            report.failures.append(Failure("format", rid, f"a {' '.join(expected)} row on {row['context_id']}"))
+        drift_checked = bool(row.get("drift")) and old is not None
+        report.drift_rows_checked += drift_checked
+        try:
+            derivation = derive(row, view)
+        except RowFault as fault:
+            report.failures.append(Failure(fault.check, rid, fault.reason))
+            continue
+        if derivation.answer != row["answer"]:
+            report.failures.append(Failure("wrong_answer", rid, f"answer {row['answer']!r}, the context says "
+                                                                f"{derivation.answer!r}"))
+        if drift_checked:
+            try:
+                check_drift(row, derivation, view, old, new, original_of_tier.get(row["tier"]))
+            except RowFault as fault:
+                report.failures.append(Failure(fault.check, rid, fault.reason))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = argparse.ArgumentParser(prog="python -m tests.checks.dataset_checker", description=__doc__.split("\n")[0])
+    cli.add_argument("folder", help="a dataset folder (manifest.json, data/*.parquet)")
+    cli.add_argument("--old-lib", help="the older release's Lib/ (drift rows' stale_pin)")
+    cli.add_argument("--new-lib", help="the dataset pin's Lib/")
+    cli.add_argument("--parser-python", action="append", default=[],
+                     help="an interpreter that parses syntax this one cannot (tried before those found)")
+    args = cli.parse_args(argv)
+    if (args.old_lib is None) != (args.new_lib is None):
+        print("error: drift checks need both --old-lib and --new-lib; pass both or neither", file=sys.stderr)
+        return 2
+    try:
+        report = check_dataset(args.folder, old_lib=args.old_lib, new_lib=args.new_lib,
+                               parser_pythons=args.parser_python)
+    except FormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
