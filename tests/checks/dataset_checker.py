@@ -47,10 +47,10 @@ QUESTION_PATTERNS = {
     "base_class_location": rf"Which file defines the first base class of the class {_SYM}{_WHERE}\?{_TAIL}",
     "subclass_count": rf"How many classes in the context list {_SYM} among their bases\?(?: .*?)?{_TAIL}",
 }
-# The spec's method_owner rule, "a function directly in a class body", read strictly: the `def` is an item of
-# the class's own body, not under an `if`/`try`/... inside it (`if __debug__: def _mesg` in imaplib's IMAP4 fails).
-# False reads blocks as transparent, as the spec does for module level.
-METHOD_OWNER_DEF_DIRECTLY_IN_CLASS_BODY = True
+# The spec's method_owner rule: the one match is a function in a class body, where `if`/`try`/... blocks inside
+# the class body are transparent, as at module level (`if __debug__: def _mesg` in imaplib's IMAP4 is a method of
+# IMAP4). True reads it strictly: the `def` must be an item of the class's own body.
+METHOD_OWNER_DEF_DIRECTLY_IN_CLASS_BODY = False
 # question types whose answer is one fact of a named definition
 DEFINITION_FACTS = ("return_annotation", "decorators", "docstring_first_line", "parameters", "base_classes")
 
