@@ -146,3 +146,84 @@ def test_cached_tokens_property(texts, remember, block, chunk):
         assert [old for old, _ in old_and_new] == [new for _, new in old_and_new]
     finally:
         tokens._CHUNK_CHARS = saved
+
+
+# -- the documented command: Inspect's default concurrency, no retries -------------------------
+
+import os  # noqa: E402
+import re  # noqa: E402
+import shlex  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from .conftest import eval_logs, inspect_exe  # noqa: E402
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "inspect.md"
+
+
+def _documented_commands() -> tuple[list[str], dict[str, str], list[str]]:
+    """(server argv, environment, inspect argv) of the local-server block in docs/inspect.md."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("**The local oracle server**"):]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
+    server_line, client = block.replace("\\\n", " ").strip().splitlines()
+    server = shlex.split(server_line)
+    assert server[-1] == "&" and server[:3] == ["python", "-m", "cpython_retrieval.adapters.oracle_server"]
+    words = shlex.split(client)
+    env = dict(w.split("=", 1) for w in words if re.fullmatch(r"[A-Z_]+=\S*", w))
+    command = [w for w in words if not re.fullmatch(r"[A-Z_]+=\S*", w)]
+    assert command[:2] == ["inspect", "eval"] and "--max-connections" not in command
+    return server[:-1], env, command
+
+
+def _free_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def default_dataset_cache(tmp_path_factory):
+    """A user cache dir holding the default dataset (T25 only), so the documented command runs without a build."""
+    from cpython_retrieval import __version__
+    from cpython_retrieval.build import build_dataset, resolve_pin
+    from cpython_retrieval.dataset import write_dataset
+    from cpython_retrieval.resolve import generator_fingerprint
+
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    version = resolve_pin("auto", None, allow_mismatch=False).version
+    target = cache / "cpython-retrieval" / "datasets" / f"cpython-{version}-gen{__version__}-{generator_fingerprint()}-seed0"
+    write_dataset(build_dataset(pin=version, tiers=["T25"]), target)  # 100 ordinary rows + the perturbed ones
+    return cache
+
+
+@pytest.mark.slow
+def test_documented_command_needs_no_retries_and_times_every_call(default_dataset_cache, tmp_path):
+    server_argv, env, inspect_argv = _documented_commands()
+    port = _free_port()  # the documented port, 8765, may be taken on a shared machine
+    server_argv = [sys.executable if w == "python" else w.replace("8765", port) for w in server_argv]
+    env = {k: v.replace("8765", port) for k, v in env.items()}
+    run_env = {**os.environ, **env, "XDG_CACHE_HOME": str(default_dataset_cache), "INSPECT_LOG_DIR": str(tmp_path),
+               "INSPECT_DISPLAY": "none", "HF_HUB_OFFLINE": "1", "NO_COLOR": "1"}
+    server = subprocess.Popen(server_argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "listening" in server.stdout.readline()
+        proc = subprocess.run([inspect_exe(), *inspect_argv[1:]], env=run_env, capture_output=True, text=True,
+                              timeout=900)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    (log,) = eval_logs(tmp_path)
+    assert log.status == "success" and log.eval.model == "openai-api/local/oracle"
+    assert log.plan.config.max_connections is None  # Inspect's default (adaptive) concurrency
+    calls = [call for sample in log.samples for call in sample.store["cpython_retrieval_calls"]]
+    assert len(log.samples) >= 100 and len(calls) == 3 * len(log.samples)
+    events = [e for sample in log.samples for e in sample.events if e.event == "model"]
+    assert len(events) == len(calls)
+    assert [e.retries or 0 for e in events] == [0] * len(events)  # Inspect counts a call's retries here (None: none)
+    assert [c["retries"] or 0 for c in calls] == [0] * len(calls)
+    assert all(c["ttft_source"] == "stream" and c["ttft_s"] is not None for c in calls)
+    assert log.results.scores[0].metrics["accuracy"].value == 1.0
