@@ -8,12 +8,13 @@ Two Inspect runs per tier, each in its own process (CPU and peak RSS from `os.wa
   `generate` the same number of times, a model API that answers a constant, one trivial scorer.
 
 The ratio oracle / minimal is what the reference model and the project's task add over what any
-Inspect task making those calls costs (aim <= 1.5x). Then the local OpenAI-compatible server
+Inspect task making those calls costs (aim <= 1.5x). With `--decompose`, a third run (the project's
+task with the constant model) splits that into the task's share and the model's. Then the local OpenAI-compatible server
 (`adapters.oracle_server`) in its own process answers every row of the largest tier once, in
 dataset order, non-streamed; its CPU per request (minus an idle start/stop of the same server) is
 reported (aim < 0.1 s). Log sizes of both Inspect runs are printed too.
 
-Usage: python benchmarks/reference_cpu.py [--dataset DIR] [--tiers T100,T1000] [--trials 3]
+Usage: python benchmarks/reference_cpu.py [--dataset DIR] [--tiers T100,T1000] [--trials 3] [--decompose]
 (without --dataset, the tiers are built into a temporary folder first, which is not timed).
 """
 
@@ -176,6 +177,8 @@ def main() -> None:
     parser.add_argument("--log-dir", help=argparse.SUPPRESS)
     parser.add_argument("--skip-inspect", action="store_true", help="only the server measurement")
     parser.add_argument("--skip-server", action="store_true", help="only the Inspect measurements")
+    parser.add_argument("--decompose", action="store_true",
+                        help="also run the project's task with the constant model (the task's own share)")
     args = parser.parse_args()
     tiers = args.tiers.split(",")
     if args.child:
@@ -201,6 +204,10 @@ def main() -> None:
                 print(f"{tier:<6} {manifest['tiers'][tier]['rows']:>5} {oracle['cpu_s']:>9.1f} s {minimal['cpu_s']:>10.1f} s "
                       f"{oracle['cpu_s'] / minimal['cpu_s']:>5.2f}x {oracle['rss_gb']:>8.2f} GB {minimal['rss_gb']:>9.2f} GB "
                       f"{oracle['log_mb']:>8.1f} MB {minimal['log_mb']:>9.1f} MB", flush=True)
+                if args.decompose:
+                    task = inspect_run("task", dataset, tier, args.trials)
+                    print(f"{'':<6} {'':>5} project task with the constant model: {task['cpu_s']:.1f} s CPU "
+                          f"({task['cpu_s'] / minimal['cpu_s']:.2f}x minimal), {task['rss_gb']:.2f} GB", flush=True)
         if args.skip_server:
             return
         tier = tiers[-1]
