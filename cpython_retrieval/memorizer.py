@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .contexts import HEADER_PATTERN
-from .oracle import UNKNOWN, FileIndex, parse_question, split_prompt
+from .oracle import UNKNOWN, FileIndex, parse_question, prompt_question, split_prompt
+from .prompt_cache import HeadedPrompt, OnceCache, headed
 from .question_types import NOT_PRESENT
 
 __all__ = ["Memorizer", "memorizer_answer", "get_memorizer"]
@@ -71,10 +72,10 @@ class Memorizer:
                 if path in self.texts and path not in self.index.parsed:
                     self.index.add(path, self.texts[path])
 
-    def answer(self, prompt: str) -> str:
-        context, question = split_prompt(prompt)
-        shown = {m.group(1) for m in HEADER_PATTERN.finditer(context)} if context else None
-        q = parse_question(question)
+    def answer(self, prompt: str | HeadedPrompt) -> str:
+        prompt = prompt if isinstance(prompt, HeadedPrompt) else headed(prompt)
+        shown = _SHOWN.get(prompt.key, lambda: _shown_paths(prompt.head))
+        q = parse_question(prompt_question(prompt))
         if q is None:
             return UNKNOWN
         if q.question_type in ("subclass_count", "base_class_location") and shown:
@@ -87,6 +88,15 @@ class Memorizer:
         if answer == UNKNOWN and q.question_type == "class_location":
             return NOT_PRESENT
         return answer
+
+
+#: Header paths shown in a prompt's `<files>` block, by the sha256 of the prompt's head.
+_SHOWN: OnceCache[str, "frozenset[str] | None"] = OnceCache(8)
+
+
+def _shown_paths(head: str) -> frozenset[str] | None:
+    context, _ = split_prompt(head)
+    return frozenset(m.group(1) for m in HEADER_PATTERN.finditer(context)) if context else None
 
 
 _LOCK = threading.Lock()
@@ -106,9 +116,10 @@ def get_memorizer(version: str | None = None, *, source: str | None = None) -> M
         return _memorizer(resolved, source)
 
 
-def memorizer_answer(prompt: str, *, version: str | None = None, source: str | None = None) -> str:
+def memorizer_answer(prompt: str | HeadedPrompt, *, version: str | None = None, source: str | None = None) -> str:
     """Answer from the real stdlib; the version is `version`, else one named in the prompt, else the default pin."""
     if version in (None, "", "auto"):
-        match = _VERSION_IN_PROMPT.search(prompt[:2000])
+        text = prompt.text if isinstance(prompt, HeadedPrompt) else prompt
+        match = _VERSION_IN_PROMPT.search(text[:2000])
         version = match.group(1) if match else None
     return get_memorizer(version, source=source).answer(prompt)

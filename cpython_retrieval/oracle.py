@@ -9,9 +9,12 @@ How it answers:
 1. find the `<files>` block of the prompt (the text `prompt.render_prompt` produces, or the chat
    messages concatenated) and the question after the last `Question: `;
 2. split the block into files at the `# ===== File: Lib/x.py =====` headers and parse each file's
-   text with `definitions.parse_module` (read as text, never imported); parses are cached by the
-   sha256 of the context, so a tier's many questions share one parse;
-3. parse the question back with `question_text.parse_question` (the inverse of the generator's wording) and look the answer up
+   text with `definitions.parse_module` (read as text, never imported). Work is done once per
+   process: each file's parse is cached by the sha256 of its path and text (a perturbed context
+   re-parses only the files it changed), each context's index by the sha256 of the prompt's head
+   (`prompt_cache`), and concurrent calls for a context being parsed wait for that one parse;
+3. parse the question back with `question_text.parse_question` (the inverse of the generator's
+   wording) and look the answer up
    in the facts `facts.module_facts` extracts (the same extractor that wrote the expected answers).
 
 `class_location` and `absent_symbol` questions are worded identically: the answer is the path of the
@@ -22,36 +25,47 @@ one file that defines the class at top level, else `NOT PRESENT`. A prompt with 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .contexts import HEADER_PATTERN
 from .definitions import ParsedModule, parse_module
 from .facts import Fact, module_facts
 from .prompt import CONTEXT_CLOSE, CONTEXT_OPEN
+from .prompt_cache import QUESTION_MARK, HeadedPrompt, OnceCache, headed
 from .question_text import ParsedQuestion, parse_question
 from .question_types import NOT_PRESENT
 
-__all__ = ["ParsedQuestion", "FileIndex", "oracle_answer", "parse_question", "split_prompt", "split_context",
-           "context_index", "UNKNOWN"]
+__all__ = ["ParsedQuestion", "ParsedFile", "FileIndex", "oracle_answer", "shotgun_answer", "parse_question",
+           "parse_file", "prompt_question", "split_prompt", "split_context", "context_index", "prompt_index", "UNKNOWN"]
 
 #: What the oracle says when it cannot read a question (never happens on dataset rows).
 UNKNOWN = "UNKNOWN"
 
 def split_prompt(prompt: str) -> tuple[str | None, str]:
     """(context text or None when the prompt has no `<files>` block, question text)."""
-    q_at = prompt.rfind("Question: ")
-    question = prompt[q_at + len("Question: "):].strip() if q_at >= 0 else prompt.strip()
+    q_at = prompt.rfind(QUESTION_MARK)
+    question = prompt[q_at + len(QUESTION_MARK):].strip() if q_at >= 0 else prompt.strip()
     head = prompt if q_at < 0 else prompt[:q_at]
+    return _head_context(head), question
+
+
+def prompt_question(prompt: HeadedPrompt) -> str:
+    """The question: the text after the last `Question: ` (the whole prompt without one), stripped."""
+    if prompt.head_len == len(prompt.text):
+        return prompt.text.strip()
+    return prompt.text[prompt.head_len + len(QUESTION_MARK):].strip()
+
+
+def _head_context(head: str) -> str | None:
+    """The text inside the head's `<files>` block, or None."""
     start = head.find(CONTEXT_OPEN)
     if start < 0:
-        return None, question
+        return None
     start += len(CONTEXT_OPEN)
     end = head.rfind(CONTEXT_CLOSE)
     if end < start:
-        return None, question
-    return head[start:end], question
+        return None
+    return head[start:end]
 
 
 def split_context(context: str) -> list[tuple[str, str]]:
@@ -66,6 +80,37 @@ def split_context(context: str) -> list[tuple[str, str]]:
             body = body[:-1]  # the blank line that separates segments
         files.append((match.group(1), body))
     return files
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One file's parse and facts; `parsed` is None when neither parser can read the file."""
+
+    path: str
+    parsed: ParsedModule | None
+    facts: tuple[Fact, ...] = ()
+    top_classes: tuple[str, ...] = ()
+
+
+def _parse_file(path: str, text: str) -> ParsedFile:
+    try:
+        parsed = parse_module(text, path)
+    except (SyntaxError, RecursionError, ValueError):
+        return ParsedFile(path, None)
+    top = tuple(d.name for d in parsed.definitions
+                if d.kind == "class" and d.owner_class is None and not d.in_function and d.qualname == d.name)
+    return ParsedFile(path, parsed, tuple(module_facts(parsed, text, path)), top)
+
+
+#: Parsed files by sha256 of path and text: a stdlib release has about 600 files, each tier's
+#: perturbed context changes a few dozen of them.
+_FILES: OnceCache[str, ParsedFile] = OnceCache(4096)
+
+
+def parse_file(path: str, text: str) -> ParsedFile:
+    """The file's parse and facts, computed once per process for the same path and text."""
+    key = hashlib.sha256(f"{path}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return _FILES.get(key, lambda: _parse_file(path, text))
 
 
 @dataclass
@@ -88,18 +133,21 @@ class FileIndex:
     def add(self, path: str, text: str) -> None:
         if path in self.parsed:
             return
-        try:
-            parsed = parse_module(text, path)
-        except (SyntaxError, RecursionError, ValueError):
+        self.add_parsed(parse_file(path, text))
+
+    def add_parsed(self, file: ParsedFile) -> None:
+        path = file.path
+        if path in self.parsed:
+            return
+        if file.parsed is None:
             self.unparsable.append(path)
             return
         self.paths.append(path)
-        self.parsed[path] = parsed
-        for fact in module_facts(parsed, text, path):
+        self.parsed[path] = file.parsed
+        for fact in file.facts:
             self.facts.setdefault((fact.question_type, fact.symbol), []).append(fact)
-        for d in parsed.definitions:
-            if d.kind == "class" and d.owner_class is None and not d.in_function and d.qualname == d.name:
-                self.top_classes.setdefault(d.name, []).append(path)
+        for name in file.top_classes:
+            self.top_classes.setdefault(name, []).append(path)
 
     def class_paths(self, name: str) -> list[str]:
         return list(dict.fromkeys(self.top_classes.get(name, [])))
@@ -170,54 +218,51 @@ class FileIndex:
         return UNKNOWN
 
 
-class _LRU:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[str, FileIndex] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str, make) -> FileIndex:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()  # parse outside the lock; a duplicate parse on a race is harmless
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_CACHE = _LRU(8)
+_CONTEXTS: OnceCache[str, FileIndex] = OnceCache(8)
+_HEADS: OnceCache[str, "FileIndex | None"] = OnceCache(8)
 
 
 def context_index(context: str) -> FileIndex:
-    """The parsed context, cached by the sha256 of its text (one parse per context, many questions)."""
-    key = hashlib.sha256(context.encode("utf-8")).hexdigest()
-    return _CACHE.get(key, lambda: FileIndex.from_files(split_context(context)))
+    """The parsed context, once per process per context text (keyed by its sha256)."""
+    key = hashlib.sha256(context.encode("utf-8", "surrogatepass")).hexdigest()
+    return _CONTEXTS.get(key, lambda: FileIndex.from_files(split_context(context)))
 
 
-def oracle_answer(prompt: str) -> str:
+def prompt_index(prompt: HeadedPrompt) -> FileIndex | None:
+    """The index of the prompt's `<files>` block (None without one), looked up by the head's sha256."""
+    def make() -> FileIndex | None:
+        context = _head_context(prompt.head)
+        return None if context is None else context_index(context)
+
+    return _HEADS.get(prompt.key, make)
+
+
+def _as_headed(prompt: str | HeadedPrompt) -> HeadedPrompt:
+    return prompt if isinstance(prompt, HeadedPrompt) else headed(prompt)
+
+
+def oracle_answer(prompt: str | HeadedPrompt) -> str:
     """Answer a rendered prompt (`render_prompt` output, or the chat messages concatenated) from its files."""
-    context, question = split_prompt(prompt)
-    if context is None:
+    prompt = _as_headed(prompt)
+    parsed = parse_question(prompt_question(prompt))
+    index = prompt_index(prompt)
+    if index is None:
         return NOT_PRESENT  # closed book: nothing to read
-    parsed = parse_question(question)
     if parsed is None:
         return UNKNOWN
-    return context_index(context).answer(parsed)
+    return index.answer(parsed)
 
 
-def shotgun_answer(prompt: str) -> str:
+def shotgun_answer(prompt: str | HeadedPrompt) -> str:
     """A deliberately gamed answer: the oracle's answer plus one decoy candidate of the same kind.
 
     The primary scorer must fail it (one answer, exactly), while the lenient substring scorer passes
     it: the reference model behind the report's scorer-agreement analysis, and a model that is wrong
     on purpose for tests.
     """
+    prompt = _as_headed(prompt)
     answer = oracle_answer(prompt)
-    parsed = parse_question(split_prompt(prompt)[1])
+    parsed = parse_question(prompt_question(prompt))
     qtype = parsed.question_type if parsed is not None else ""
     if qtype in ("module_function_count", "subclass_count") and answer.isdigit():
         return f"{answer} or {int(answer) + 1}"

@@ -19,6 +19,11 @@ while that file exists, about every other sample fails with an error, to simulat
 and `call_log` (a path: one JSON line per call, to count calls).
 
 No reference model streams, so their calls record `ttft: null` (`ttft_source: "unavailable"`).
+
+Cost per call: the prompt's head (instructions and files, all but the question) is hashed, and
+its parse and token count are looked up by that hash (`prompt_cache`): each context is parsed
+and counted once per process, however many samples and trials ask about it; `input_tokens` stays
+the exact o200k_base count of the whole prompt.
 """
 
 from __future__ import annotations
@@ -35,15 +40,15 @@ from inspect_ai.model import (ChatMessage, GenerateConfig, ModelOutput, ModelUsa
 from inspect_ai.model._model import ModelAPI
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from ..oracle import oracle_answer, shotgun_answer, split_prompt
+from ..oracle import oracle_answer, prompt_question, shotgun_answer
+from ..prompt_cache import HeadedPrompt, headed_parts, prompt_tokens
 from ..tokens import get_counter
 
 REFERENCE_MODELS = ("oracle", "memorizer", "shotgun")
 _LOG_LOCK = threading.Lock()
 
 
-def messages_text(messages: list[ChatMessage]) -> str:
-    """The prompt as one string: every message's text parts joined by blank lines (as the HTTP oracle does)."""
+def _text_parts(messages: list[ChatMessage]) -> list[str]:
     parts: list[str] = []
     for message in messages:
         content = message.content
@@ -51,7 +56,12 @@ def messages_text(messages: list[ChatMessage]) -> str:
             parts.append(content)
         else:
             parts.extend(getattr(c, "text", "") for c in content if getattr(c, "type", None) == "text")
-    return "\n\n".join(p for p in parts if p)
+    return [p for p in parts if p]
+
+
+def messages_text(messages: list[ChatMessage]) -> str:
+    """The prompt as one string: every message's text parts joined by blank lines (as the HTTP oracle does)."""
+    return "\n\n".join(_text_parts(messages))
 
 
 def _sample() -> tuple[str | None, dict[str, Any]]:
@@ -96,8 +106,8 @@ class ReferenceModelAPI(ModelAPI):
     async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
                        config: GenerateConfig) -> ModelOutput:
         start = time.perf_counter()
-        text = messages_text(input)
-        _, question = split_prompt(text)
+        prompt = headed_parts(_text_parts(input))  # the context part is hashed once per sample, not per call
+        question = prompt_question(prompt)
         sample_id, metadata = _sample()
         if self.call_log:
             with _LOG_LOCK, open(self.call_log, "a", encoding="utf-8") as fh:
@@ -105,22 +115,25 @@ class ReferenceModelAPI(ModelAPI):
         if self.fail_marker and Path(self.fail_marker).exists():
             if int(hashlib.sha256((sample_id or question).encode()).hexdigest(), 16) % 2 == 0:
                 raise RuntimeError(f"simulated failure (remove {self.fail_marker} to let this question through)")
-        if self.model_name == "oracle":
-            answer = await anyio.to_thread.run_sync(oracle_answer, text)
-        elif self.model_name == "shotgun":
-            answer = await anyio.to_thread.run_sync(shotgun_answer, text)
-        else:
-            from ..memorizer import memorizer_answer
-
-            version = self.pin or metadata.get("cpython_version")
-            answer = await anyio.to_thread.run_sync(lambda: memorizer_answer(text, version=version, source=self.source))
+        version = self.pin or metadata.get("cpython_version")
+        answer, input_tokens, output_tokens = await anyio.to_thread.run_sync(self._answer, prompt, version)
         if self.delay:
             await anyio.sleep(self.delay)
-        counter = get_counter("o200k_base")
-        input_tokens = counter.count(text)
-        output_tokens = max(1, counter.count(answer))
         output = ModelOutput.from_content(model=f"cpython_retrieval/{self.model_name}", content=answer)
         output.usage = ModelUsage(input_tokens=input_tokens, output_tokens=output_tokens,
                                   total_tokens=input_tokens + output_tokens)
         output.time = time.perf_counter() - start
         return output
+
+    def _answer(self, prompt: HeadedPrompt, version: str | None) -> tuple[str, int, int]:
+        """(answer, input tokens, output tokens); the head's parse and token count are shared across calls."""
+        if self.model_name == "oracle":
+            answer = oracle_answer(prompt)
+        elif self.model_name == "shotgun":
+            answer = shotgun_answer(prompt)
+        else:
+            from ..memorizer import memorizer_answer
+
+            answer = memorizer_answer(prompt, version=version, source=self.source)
+        counter = get_counter("o200k_base")
+        return answer, prompt_tokens(prompt, counter), max(1, counter.count(answer))

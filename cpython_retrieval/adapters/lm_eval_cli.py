@@ -1,35 +1,72 @@
 """`cpython-retrieval lm-eval ...`: `lm_eval run ...` with the task folder, the guard and the tripwire.
 
-Everything after `lm-eval` goes to `lm_eval run` unchanged, plus:
+Everything after `lm-eval` goes to `lm_eval run` unchanged (or to `lm_eval ls` / `lm_eval
+validate`), plus what the wrapper adds (`WRAPPER_HELP`, printed first by `--help`):
 
-- `--include_path <the task folder>` (lm-eval has no task entry points);
+- `--include_path <the task folder>` (lm-eval has no task entry points, and takes one folder);
 - `--tasks cpython_retrieval` when no `--tasks` is given;
 - the truncation tripwire on the `lm_eval` logger (the context-window guard itself runs inside the
   tasks, so it also protects plain `lm_eval` runs);
-- after a run with `--log_samples --output_path`, a summary computed from the samples files
-  (per tier, per question type across tiers, per tier x type, ordinary vs perturbed, memorized
-  answers), printed and written next to lm-eval's results as `cpython_retrieval_summary_<time>.json`.
+- dataset send order (`lm_eval_order`): each tier's requests reach the backend in the dataset's
+  order, one context's rows together, instead of lm-eval's longest-first sort;
+- with `--output_path`: a small per-row log (`lm_eval_rows`: lm-eval's sample lines without the
+  prompt; `--raw_samples` keeps lm-eval's own lines) and a summary computed from it (per tier, per
+  question type across tiers, per tier x type, ordinary vs perturbed, memorized answers), printed
+  and written next to lm-eval's results as `cpython_retrieval_summary_<time>.json`.
 
-`lm-eval ls ...` and `lm-eval validate ...` are passed through with the include path as well.
-
-Exit codes: lm-eval's own; 2 when the guard refuses the run or the tripwire catches a truncation
-(the message names the setting to change).
+Exit codes: lm-eval's own; 2 when the guard refuses the run, the tripwire catches a truncation or
+the wrapper's own arguments are wrong (the last line of stderr, `error: ...`, names what to change).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .lm_eval_guard import find_guard_error, install_tripwire, uninstall_tripwire
 
 SUMMARY_PREFIX = "cpython_retrieval_summary_"
+RAW_SAMPLES_FLAG = "--raw_samples"
+
+WRAPPER_HELP = """\
+usage: cpython-retrieval lm-eval [run|ls|validate] [lm_eval options] [--raw_samples]
+
+Runs `lm_eval run ...` (or `lm_eval ls ...`, `lm_eval validate ...`) in this process with the
+cpython_retrieval tasks. What the wrapper adds to lm_eval:
+
+  task folder           supplies --include_path itself (lm-eval takes one folder: do not pass
+                        your own; to combine folders use TaskManager(include_path=[...]))
+  default tasks         --tasks cpython_retrieval (every tier) when no --tasks is given
+  context-window guard  each tier refuses to run unless its longest prompt + max_gen_toks fits
+                        the backend's window; chat/API backends must declare it:
+                        --metadata '{"context_window": N}'
+  truncation tripwire   stops the run at the first truncation warning lm-eval logs
+  send order            requests reach the backend in dataset order, one context's rows
+                        together (lm-eval itself sends the longest prompts first)
+  per-row log           with --output_path DIR: samples_<task>_<time>.jsonl, one small line
+                        per question (doc, response, scores; the prompt left out: under 5 MB
+                        for a T1000 run), and cpython_retrieval_summary_<time>.json, the
+                        cross-tier summary, also printed (--log_samples is implied)
+  --raw_samples         write lm-eval's own sample lines instead, each with its whole prompt
+                        (about 4 MB per T1000 question, 0.5 GB per T1000 run)
+
+exit codes: 0 done; 2 refused by the guard, stopped by the tripwire, or a wrong wrapper
+argument (the last stderr line, "error: ...", names what to change); else lm-eval's own.
+See docs/lm-eval.md.
+
+lm_eval {command} options (--include_path left out: the wrapper supplies it):
+
+"""
 
 
 def include_path() -> str:
@@ -52,30 +89,96 @@ def _flag_value(args: Sequence[str], *names: str) -> str | None:
     return None
 
 
-def build_argv(args: Sequence[str]) -> list[str]:
-    """The `lm_eval` argv the wrapper runs (without the program name). Raises ValueError on bad input."""
+@dataclass(frozen=True)
+class WrapperRun:
+    """The `lm_eval` argv to run (without the program name) and what the wrapper does around it."""
+
+    argv: list[str]
+    raw_samples: bool = False
+    user_log_samples: bool = False  # the user passed --log_samples (other tasks' samples are then kept)
+
+    @property
+    def command(self) -> str:
+        return self.argv[0]
+
+    @property
+    def help(self) -> bool:
+        return _has_flag(self.argv[1:], "-h", "--help")
+
+
+def plan_run(args: Sequence[str]) -> WrapperRun:
+    """What to run for the wrapper's arguments. Raises ValueError on bad input."""
     args = list(args)
     command = "run"
     if args and args[0] in ("run", "ls", "validate"):
         command, args = args[0], args[1:]
+    raw = RAW_SAMPLES_FLAG in args
+    args = [a for a in args if a != RAW_SAMPLES_FLAG]
     if _has_flag(args, "-h", "--help"):
-        return [command, *args]
+        return WrapperRun([command, *args])
     if _has_flag(args, "--include_path"):
         raise ValueError("cpython-retrieval lm-eval supplies --include_path itself and lm-eval takes only one; "
                          "run `lm_eval` directly, or from Python pass TaskManager(include_path=[...])")
+    if raw and (command != "run" or not _has_flag(args, "--output_path", "-o")):
+        raise ValueError(f"{RAW_SAMPLES_FLAG} needs `run` with --output_path DIR (it chooses what the per-row log holds)")
     if command == "ls":
-        return [command, *args, "--include_path", include_path()]
+        return WrapperRun([command, *args, "--include_path", include_path()])
     if command == "validate" and not _has_flag(args, "--tasks", "-t"):
         args = ["--tasks", "cpython_retrieval", *args]
-    if command == "run" and not _has_flag(args, "--tasks", "-t") and not _has_flag(args, "--config", "-C"):
-        args = ["--tasks", "cpython_retrieval", *args]
-    return [command, *args, "--include_path", include_path()]
+    user_log_samples = _has_flag(args, "--log_samples", "-s")
+    if command == "run":
+        if not _has_flag(args, "--tasks", "-t") and not _has_flag(args, "--config", "-C"):
+            args = ["--tasks", "cpython_retrieval", *args]
+        if _has_flag(args, "--output_path", "-o") and not user_log_samples:
+            args = [*args, "--log_samples"]  # the small per-row log (lm_eval_rows)
+    return WrapperRun([command, *args, "--include_path", include_path()], raw_samples=raw,
+                      user_log_samples=user_log_samples)
+
+
+def build_argv(args: Sequence[str]) -> list[str]:
+    """The `lm_eval` argv the wrapper runs (without the program name). Raises ValueError on bad input."""
+    return plan_run(args).argv
+
+
+def _lm_eval_help(command: str, cli_evaluate) -> str:
+    """lm_eval's own `--help` for `command`, without the `--include_path` entry."""
+    saved = sys.argv
+    sys.argv = ["lm-eval", command, "--help"]
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):
+            cli_evaluate()
+    except SystemExit:
+        pass
+    finally:
+        sys.argv = saved
+    return drop_option(buffer.getvalue(), "--include_path")
+
+
+def drop_option(help_text: str, option: str) -> str:
+    """An argparse help text without one option's entry (and without its group's heading if it was alone)."""
+    entry = re.compile(r"^  (-[^\s,]+(?: [^\s,]+)?(?:, -[^\s,]+(?: [^\s,]+)?)*)")
+    kept: list[str] = []
+    skipping = False
+    for line in help_text.splitlines():
+        match = entry.match(line)
+        if match:
+            names = {part.split()[0] for part in match.group(1).split(", ")}
+            skipping = option in names
+        elif skipping and not line.startswith("   "):
+            skipping = False  # past the entry's indented description
+        if not skipping:
+            kept.append(line)
+    out = [line for i, line in enumerate(kept)
+           if not (line.endswith(":") and not line.startswith(" ") and i > 0
+                   and (i + 1 == len(kept) or not kept[i + 1].startswith("  ")))]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip() + "\n"
 
 
 def run_lm_eval(args: Sequence[str]) -> int:
     """Run lm-eval in this process with the include path, the guard and the tripwire; returns the exit code."""
     try:
-        argv = build_argv(args)
+        plan = plan_run(args)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -89,12 +192,19 @@ def run_lm_eval(args: Sequence[str]) -> int:
     except ImportError:
         print("error: lm-eval is not installed: pip install 'cpython-retrieval[lm-eval]'", file=sys.stderr)
         return 2
+    if plan.help:
+        print(WRAPPER_HELP.replace("{command}", plan.command) + _lm_eval_help(plan.command, cli_evaluate), end="")
+        return 0
+    from .lm_eval_order import dataset_send_order
+    from .lm_eval_rows import small_rows
+
     started = time.time()
     handler = install_tripwire()
     saved_argv = sys.argv
-    sys.argv = ["lm-eval", *argv]
+    sys.argv = ["lm-eval", *plan.argv]
     try:
-        cli_evaluate()
+        with dataset_send_order(), small_rows(raw=plan.raw_samples, keep_other_tasks=plan.user_log_samples):
+            cli_evaluate()
     except SystemExit as exc:
         code = exc.code
         if code not in (None, 0):
@@ -108,12 +218,12 @@ def run_lm_eval(args: Sequence[str]) -> int:
     finally:
         sys.argv = saved_argv
         uninstall_tripwire(handler)
-    if argv[0] == "run":
-        _report(argv, started)
+    if plan.command == "run":
+        _report(plan.argv, started)
     return 0
 
 
-# -- the summary from --log_samples -------------------------------------------------------------
+# -- the summary from the per-row log -------------------------------------------------------------
 
 def _report(argv: Sequence[str], started: float) -> None:
     output = _flag_value(argv, "--output_path", "-o")
@@ -227,5 +337,5 @@ def main(argv: list[str] | None = None) -> int:
     return run_lm_eval(sys.argv[1:] if argv is None else argv)
 
 
-__all__ = ["build_argv", "format_summary", "include_path", "main", "read_samples", "run_lm_eval",
-           "summarize_samples"]
+__all__ = ["WRAPPER_HELP", "WrapperRun", "build_argv", "drop_option", "format_summary", "include_path", "main",
+           "plan_run", "read_samples", "run_lm_eval", "summarize_samples"]

@@ -32,11 +32,12 @@ import signal
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..oracle import oracle_answer
+from ..oracle import oracle_answer, prompt_question
+from ..prompt_cache import HeadedPrompt, common_prefix_len, headed, prefix_tokens, prompt_tokens
 from ..tokens import get_counter
 
 __all__ = ["OracleServer", "start_oracle_server", "stop_oracle_server", "prompt_text", "main"]
@@ -45,42 +46,68 @@ BLOCK_TOKENS = 16
 _MAX_REMEMBERED = 64
 
 
-@dataclass
 class _PrefixCache:
-    """Remembered prompts; the cached part of a new prompt is its longest common prefix with any of them."""
+    """The last 64 distinct prompts; a new prompt's cached part is its longest common prefix with any of them.
 
-    block: int = BLOCK_TOKENS
-    prompts: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    Prompts are kept as (head key, question tail), each head once (`prompt_cache.headed`): two
+    prompts with the same head share it whole, so their common prefix is the head plus the common
+    prefix of their tails; the common prefix of two different heads is computed once per pair.
+    The figures are those of comparing the whole texts.
+    """
 
-    def lookup_and_add(self, text: str, prompt_tokens: int, count) -> int:
+    def __init__(self, block: int = BLOCK_TOKENS, remember: int = _MAX_REMEMBERED) -> None:
+        self.block = block
+        self.remember = remember
+        self.prompts: OrderedDict[tuple[str, str], None] = OrderedDict()  # (head key, tail), oldest first
+        self.heads: dict[str, str] = {}
+        self.pairs: dict[tuple[str, str], int] = {}  # common prefix length of two different heads
+        self.lock = threading.Lock()
+
+    def lookup_and_add(self, prompt: HeadedPrompt, prompt_tokens: int, counter) -> int:
         with self.lock:
+            self.heads.setdefault(prompt.key, prompt.head)
+            tail = prompt.tail
             best = 0
-            for seen in self.prompts:
-                best = max(best, _common_prefix_len(seen, text))
-            if text in self.prompts:
-                self.prompts.remove(text)
-            self.prompts.append(text)
-            del self.prompts[:-_MAX_REMEMBERED]
+            for key, seen_tail in self.prompts:
+                if key == prompt.key:
+                    shared = prompt.head_len + common_prefix_len(seen_tail, tail)
+                else:
+                    shared = self._shared(key, seen_tail, prompt)
+                best = max(best, shared)
+            entry = (prompt.key, tail)
+            self.prompts.pop(entry, None)
+            self.prompts[entry] = None
+            while len(self.prompts) > self.remember:
+                self.prompts.popitem(last=False)
+            self._forget_unused_heads()
         if best == 0:
             return 0
-        tokens = count(text[:best])
-        tokens = min(tokens, prompt_tokens - 1)
+        tokens = min(prefix_tokens(prompt, best, counter), prompt_tokens - 1)
         return max(0, tokens // self.block * self.block)
 
+    def _shared(self, key: str, tail: str, prompt: HeadedPrompt) -> int:
+        """Common prefix length of (head `key` + `tail`) and `prompt.text`, two prompts with different heads."""
+        pair = (key, prompt.key) if key < prompt.key else (prompt.key, key)
+        head, new_head = self.heads[key], self.heads[prompt.key]
+        if pair not in self.pairs:
+            self.pairs[pair] = common_prefix_len(head, new_head)
+        shared = self.pairs[pair]
+        if shared < min(len(head), len(new_head)):
+            return shared
+        # one head is a prefix of the other: compare on into the shorter one's tail
+        if len(head) < len(new_head):
+            rest = prompt.text[len(head):len(head) + len(tail)]
+            return len(head) + common_prefix_len(tail, rest)
+        rest = head[len(new_head):len(new_head) + len(prompt.tail)]
+        rest = (rest + tail)[:len(prompt.tail)]
+        return len(new_head) + common_prefix_len(rest, prompt.tail)
 
-def _common_prefix_len(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    if a[:n] == b[:n]:
-        return n
-    lo, hi = 0, n  # binary search on slices: fast for long shared prefixes
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    def _forget_unused_heads(self) -> None:
+        used = {key for key, _ in self.prompts}
+        for key in [k for k in self.heads if k not in used]:
+            del self.heads[key]
+        for pair in [p for p in self.pairs if p[0] not in used or p[1] not in used]:
+            del self.pairs[pair]
 
 
 def prompt_text(body: dict[str, Any]) -> str:
@@ -101,8 +128,17 @@ def prompt_text(body: dict[str, Any]) -> str:
 
 
 class OracleServer(ThreadingHTTPServer):
+    """One thread per connection; connections are kept alive between requests, as HTTP/1.1 clients expect.
+
+    The listen backlog is far above Inspect's default concurrency (adaptive, 20 connections at the
+    start and up to 100): the standard library's default of 5 drops connections as soon as more
+    clients connect at once than the accept loop serves, which clients see as connection errors
+    and retry (losing the call's TTFT).
+    """
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024
 
     def __init__(self, address, *, first_token_delay: float = 0.05, prefill_per_token: float = 0.0,
                  max_context_tokens: int | None = None, models=("oracle",), chunk_chars: int = 4) -> None:
@@ -154,7 +190,10 @@ def stop_oracle_server(server: OracleServer) -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
+    #: Seconds an idle kept-alive connection stays open: longer than clients keep idle connections
+    #: (httpx: 5 s), so the client always closes first and never reuses a connection closing under it.
+    timeout = 600
     server: OracleServer
 
     def log_message(self, format, *args):  # noqa: A002 - quiet by default
@@ -206,28 +245,30 @@ class _Handler(BaseHTTPRequestHandler):
     def _complete(self, body: dict[str, Any], *, chat: bool) -> None:
         server = self.server
         model = body.get("model") or server.models[0]
-        text = prompt_text(body)
-        prompt_tokens = server.counter.count(text)
+        prompt = headed(prompt_text(body))
+        text = prompt.text
+        n_tokens = prompt_tokens(prompt, server.counter)
         record: dict[str, Any] = {"path": self.path, "model": model, "stream": bool(body.get("stream")),
-                                  "prompt_chars": len(text), "prompt_tokens": prompt_tokens,
+                                  "prompt_chars": len(text), "prompt_tokens": n_tokens, "head_key": prompt.key,
+                                  "question": prompt_question(prompt),
                                   "max_tokens": body.get("max_tokens", body.get("max_completion_tokens"))}
-        if server.max_context_tokens is not None and prompt_tokens > server.max_context_tokens:
+        if server.max_context_tokens is not None and n_tokens > server.max_context_tokens:
             record["status"] = 400
             server.requests.append(record)
             self._json(400, {"error": {
                 "message": (f"This model's maximum context length is {server.max_context_tokens} tokens. However, you "
-                            f"requested {prompt_tokens} tokens in the messages. Please reduce the length of the messages."),
+                            f"requested {n_tokens} tokens in the messages. Please reduce the length of the messages."),
                 "type": "BadRequestError", "param": None, "code": 400}})
             return
-        cached = server.cache.lookup_and_add(text, prompt_tokens, server.counter.count)
-        answer = oracle_answer(text)
+        cached = server.cache.lookup_and_add(prompt, n_tokens, server.counter)
+        answer = oracle_answer(prompt)
         completion_tokens = max(1, server.counter.count(answer))
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                 "total_tokens": prompt_tokens + completion_tokens,
+        usage = {"prompt_tokens": n_tokens, "completion_tokens": completion_tokens,
+                 "total_tokens": n_tokens + completion_tokens,
                  "prompt_tokens_details": {"cached_tokens": cached}}
         record.update(status=200, cached_tokens=cached, answer=answer)
         server.requests.append(record)
-        delay = server.first_token_delay + server.prefill_per_token * (prompt_tokens - cached)
+        delay = server.first_token_delay + server.prefill_per_token * (n_tokens - cached)
         created = int(time.time())
         rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24]
         if not body.get("stream"):

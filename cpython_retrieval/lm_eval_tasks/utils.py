@@ -7,7 +7,9 @@ imports the package absolutely. Same data, prompt text and scoring core as the I
   pinned revision / cached local build), selected with `--metadata` keys `dataset` and
   `dataset_revision`, else the env vars `CPYTHON_RETRIEVAL_DATASET` / `CPYTHON_RETRIEVAL_REVISION`;
 - a doc carries its `context_id`, not the context text (which `doc_to_text` fetches from a
-  per-process cache), so `--log_samples` lines hold the long context once, in the prompt;
+  per-process cache), so lm-eval's `--log_samples` lines hold the long context once, in the
+  prompt, and `cpython-retrieval lm-eval` can leave the prompt out of its per-row log
+  (`adapters.lm_eval_rows`) and still say which context each row was asked about;
 - `doc_to_text` is `cpython_retrieval.prompt.render_prompt`;
 - `process_results` calls `cpython_retrieval.scorers.score_answer` / `substring_match`.
 """

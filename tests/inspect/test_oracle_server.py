@@ -71,3 +71,159 @@ def test_max_context_tokens_gives_400(rows):
             client.chat.completions.create(model="oracle", messages=_messages(rows[0]))
     finally:
         srv.stop()
+
+
+# -- simulated prefix cache: the figures of comparing whole texts -----------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cpython_retrieval import tokens  # noqa: E402
+from cpython_retrieval.adapters.oracle_server import _PrefixCache  # noqa: E402
+from cpython_retrieval.prompt import render_prompt  # noqa: E402
+from cpython_retrieval.prompt_cache import headed, prompt_tokens  # noqa: E402
+from cpython_retrieval.tokens import get_counter  # noqa: E402
+
+COUNTER = get_counter("o200k_base")
+
+
+class WholeTextPrefixCache:
+    """The simulation as first written: the longest common prefix with any of the last `remember` distinct
+    prompts, compared as whole texts, counted whole, rounded down to blocks, never the whole prompt."""
+
+    def __init__(self, block: int = 16, remember: int = 64) -> None:
+        self.block, self.remember, self.prompts = block, remember, []
+
+    def lookup_and_add(self, text: str) -> int:
+        best = max((next((i for i, (x, y) in enumerate(zip(seen, text)) if x != y), min(len(seen), len(text)))
+                    for seen in self.prompts), default=0)
+        if text in self.prompts:
+            self.prompts.remove(text)
+        self.prompts.append(text)
+        del self.prompts[:-self.remember]
+        if best == 0:
+            return 0
+        return max(0, min(COUNTER.count(text[:best]), COUNTER.count(text) - 1) // self.block * self.block)
+
+
+def _figures(texts, remember=64, block=16):
+    old, new = WholeTextPrefixCache(block, remember), _PrefixCache(block, remember)
+    for text in texts:
+        prompt = headed(text)
+        yield old.lookup_and_add(text), new.lookup_and_add(prompt, prompt_tokens(prompt, COUNTER), COUNTER)
+
+
+def test_cached_tokens_are_those_of_whole_text_comparison(small_dataset):
+    """A run's sequence: two tiers (prefix-aligned contexts), ordinary and perturbed rows, repeats, closed-book
+    prompts, completions prompts that are prefixes of others, and more distinct prompts than are remembered."""
+    texts = []
+    for tier in ("T25", "T50"):
+        for row in load_tier(small_dataset, tier)[:12]:
+            prompt = render_prompt(row["question"], row["context"])
+            texts += [prompt, prompt]
+            texts.append(render_prompt(row["question"], None, cpython_version="3.11.7", no_context=True))
+    texts += [texts[0][:5000], texts[0][:5000] + "more", texts[0][:5000] + "Question: x", texts[3]]
+    # heads that are prefixes of other heads, with tails that run on into the longer head
+    texts += ["abQuestion: x", "abQuestion: xyzQuestion: w", "abQuestion: xy", "ab", "abQuestion: xyzQuestion: v"]
+    old_and_new = list(_figures(texts, remember=20))
+    assert [old for old, _ in old_and_new] == [new for _, new in old_and_new]
+    assert sum(1 for old, _ in old_and_new if old > 10_000) > 20  # long cached prefixes were exercised
+
+
+_PIECES = ["a", "b", "\n", "Question: ", "Question: ", "<files>\n", "</files>\n\n", "def f():\n    pass\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), min_size=1, max_size=25),
+       remember=st.integers(min_value=1, max_value=6), block=st.sampled_from([1, 4, 16]),
+       chunk=st.integers(min_value=8, max_value=40))
+def test_cached_tokens_property(texts, remember, block, chunk):
+    saved = tokens._CHUNK_CHARS
+    tokens._CHUNK_CHARS = chunk
+    try:
+        texts = texts + texts[::2]  # repeats
+        old_and_new = list(_figures(texts, remember, block))
+        assert [old for old, _ in old_and_new] == [new for _, new in old_and_new]
+    finally:
+        tokens._CHUNK_CHARS = saved
+
+
+# -- the documented command: Inspect's default concurrency, no retries -------------------------
+
+import os  # noqa: E402
+import re  # noqa: E402
+import shlex  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from .conftest import eval_logs, inspect_exe  # noqa: E402
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "inspect.md"
+
+
+def _documented_commands() -> tuple[list[str], dict[str, str], list[str]]:
+    """(server argv, environment, inspect argv) of the local-server block in docs/inspect.md."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("**The local oracle server**"):]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
+    server_line, client = block.replace("\\\n", " ").strip().splitlines()
+    server = shlex.split(server_line)
+    assert server[-1] == "&" and server[:3] == ["python", "-m", "cpython_retrieval.adapters.oracle_server"]
+    words = shlex.split(client)
+    env = dict(w.split("=", 1) for w in words if re.fullmatch(r"[A-Z_]+=\S*", w))
+    command = [w for w in words if not re.fullmatch(r"[A-Z_]+=\S*", w)]
+    assert command[:2] == ["inspect", "eval"] and "--max-connections" not in command
+    return server[:-1], env, command
+
+
+def _free_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def default_dataset_cache(tmp_path_factory):
+    """A user cache dir holding the default dataset (T25 only), so the documented command runs without a build."""
+    from cpython_retrieval import __version__
+    from cpython_retrieval.build import build_dataset, resolve_pin
+    from cpython_retrieval.dataset import write_dataset
+    from cpython_retrieval.resolve import generator_fingerprint
+
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    version = resolve_pin("auto", None, allow_mismatch=False).version
+    target = cache / "cpython-retrieval" / "datasets" / f"cpython-{version}-gen{__version__}-{generator_fingerprint()}-seed0"
+    write_dataset(build_dataset(pin=version, tiers=["T25"]), target)  # 100 ordinary rows + the perturbed ones
+    return cache
+
+
+@pytest.mark.slow
+def test_documented_command_needs_no_retries_and_times_every_call(default_dataset_cache, tmp_path):
+    server_argv, env, inspect_argv = _documented_commands()
+    port = _free_port()  # the documented port, 8765, may be taken on a shared machine
+    server_argv = [sys.executable if w == "python" else w.replace("8765", port) for w in server_argv]
+    env = {k: v.replace("8765", port) for k, v in env.items()}
+    run_env = {**os.environ, **env, "XDG_CACHE_HOME": str(default_dataset_cache), "INSPECT_LOG_DIR": str(tmp_path),
+               "INSPECT_DISPLAY": "none", "HF_HUB_OFFLINE": "1", "NO_COLOR": "1"}
+    server = subprocess.Popen(server_argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "listening" in server.stdout.readline()
+        proc = subprocess.run([inspect_exe(), *inspect_argv[1:]], env=run_env, capture_output=True, text=True,
+                              timeout=900)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    (log,) = eval_logs(tmp_path)
+    assert log.status == "success" and log.eval.model == "openai-api/local/oracle"
+    assert log.plan.config.max_connections is None  # Inspect's default (adaptive) concurrency
+    calls = [call for sample in log.samples for call in sample.store["cpython_retrieval_calls"]]
+    assert len(log.samples) >= 100 and len(calls) == 3 * len(log.samples)
+    events = [e for sample in log.samples for e in sample.events if e.event == "model"]
+    assert len(events) == len(calls)
+    assert [e.retries or 0 for e in events] == [0] * len(events)  # Inspect counts a call's retries here (None: none)
+    assert [c["retries"] or 0 for c in calls] == [0] * len(calls)
+    assert all(c["ttft_source"] == "stream" and c["ttft_s"] is not None for c in calls)
+    assert log.results.scores[0].metrics["accuracy"].value == 1.0
