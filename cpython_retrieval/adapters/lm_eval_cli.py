@@ -263,7 +263,8 @@ def summarize_samples(paths: Iterable[str | Path]) -> dict[str, Any]:
     """Correctly weighted breakdowns from `--log_samples` files: every mean is over the questions themselves.
 
     Keys: `overall`, `by_tier`, `by_type` (across tiers), `by_tier_type`, `by_variant`
-    (ordinary/perturbed, overall and per tier), `memorized_hit` (perturbed questions answered with
+    (ordinary/perturbed/drift, overall and per tier), `stale_hit` (drift questions answered with the older
+    release's value), `memorized_hit` (perturbed questions answered with
     the original fact); each value is `{"n", "mean"}` of the per-question `score` (and
     `substring_match` under `substring_match`).
     """
@@ -274,7 +275,7 @@ def summarize_samples(paths: Iterable[str | Path]) -> dict[str, Any]:
         doc = row.get("doc", {})
         tier = doc.get("tier") or "?"
         qtype = doc.get("question_type") or "?"
-        variant = "perturbed" if doc.get("perturbed") else "ordinary"
+        variant = "perturbed" if doc.get("perturbed") else "drift" if doc.get("drift") else "ordinary"
         value = float(row["score"])
         keys = ["overall", f"tier/{tier}", f"type/{qtype}", f"tier_type/{tier}/{qtype}", f"variant/{variant}",
                 f"tier_variant/{tier}/{variant}"]
@@ -283,6 +284,8 @@ def summarize_samples(paths: Iterable[str | Path]) -> dict[str, Any]:
             lenient[key].append(float(row.get("substring_match", 0.0)))
         if "memorized_hit" in row:
             score["memorized"].append(float(row["memorized_hit"]))
+        if "stale_hit" in row:
+            score["stale"].append(float(row["stale_hit"]))
 
     def section(prefix: str, source: dict[str, list[float]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -305,6 +308,7 @@ def summarize_samples(paths: Iterable[str | Path]) -> dict[str, Any]:
         "by_variant": section("variant", score),
         "by_tier_variant": section("tier_variant", score),
         "memorized_hit": _mean(score["memorized"]),
+        "stale_hit": _mean(score["stale"]),
         "substring_match": {"overall": _mean(lenient["overall"]), "by_tier": section("tier", lenient),
                             "by_type": section("type", lenient)},
     }
@@ -324,6 +328,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"  {variant:<20} {cell(stat)}")
     if summary["memorized_hit"]["n"]:
         lines.append(f"  memorized_hit        {cell(summary['memorized_hit'])}")
+    if summary.get("stale_hit", {}).get("n"):
+        lines.append(f"  stale_hit            {cell(summary['stale_hit'])}")
     return "\n".join(lines)
 
 

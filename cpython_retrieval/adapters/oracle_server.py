@@ -26,6 +26,7 @@ Standard library only (`http.server`); not a production server.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -36,8 +37,8 @@ from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..oracle import oracle_answer, prompt_question
-from ..prompt_cache import HeadedPrompt, common_prefix_len, headed, prefix_tokens, prompt_tokens
+from ..oracle import oracle_answer, prompt_question, split_prompt
+from ..prompt_cache import HeadedPrompt, OnceCache, common_prefix_len, headed, prefix_tokens, prompt_tokens
 from ..tokens import get_counter
 
 __all__ = ["OracleServer", "start_oracle_server", "stop_oracle_server", "prompt_text", "main"]
@@ -141,7 +142,8 @@ class OracleServer(ThreadingHTTPServer):
     request_queue_size = 1024
 
     def __init__(self, address, *, first_token_delay: float = 0.05, prefill_per_token: float = 0.0,
-                 max_context_tokens: int | None = None, models=("oracle",), chunk_chars: int = 4) -> None:
+                 max_context_tokens: int | None = None, models=("oracle",), chunk_chars: int = 4,
+                 request_log: str | None = None) -> None:
         super().__init__(address, _Handler)
         self.first_token_delay = first_token_delay
         self.prefill_per_token = prefill_per_token
@@ -152,7 +154,27 @@ class OracleServer(ThreadingHTTPServer):
         self.counter = get_counter("o200k_base")
         #: One dict per answered request (path, model, stream, prompt_tokens, cached_tokens, answer, status).
         self.requests: list[dict[str, Any]] = []
+        #: One JSON line per request, in arrival order (benchmarks/prefix_reuse.py replays it), or None.
+        self.request_log = request_log
+        self._log_lock = threading.Lock()
+        self._context_hashes: OnceCache[str, str | None] = OnceCache(16)
         self._thread: threading.Thread | None = None
+
+    def context_sha256(self, prompt: HeadedPrompt) -> str | None:
+        """sha256 of the prompt's `<files>` block content (a dataset context's text), once per distinct head."""
+        def digest() -> str | None:
+            context, _ = split_prompt(prompt.text[: prompt.head_len])
+            return None if context is None else hashlib.sha256(context.encode("utf-8", "surrogatepass")).hexdigest()
+
+        return self._context_hashes.get(prompt.key, digest)
+
+    def log_request(self, record: dict[str, Any]) -> None:
+        self.requests.append(record)
+        if self.request_log is not None:
+            line = json.dumps({k: record.get(k) for k in ("path", "model", "status", "prompt_tokens", "cached_tokens",
+                                                          "context_sha256", "question")})
+            with self._log_lock, open(self.request_log, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
 
     def handle_error(self, request, client_address) -> None:
         import sys
@@ -250,11 +272,11 @@ class _Handler(BaseHTTPRequestHandler):
         n_tokens = prompt_tokens(prompt, server.counter)
         record: dict[str, Any] = {"path": self.path, "model": model, "stream": bool(body.get("stream")),
                                   "prompt_chars": len(text), "prompt_tokens": n_tokens, "head_key": prompt.key,
-                                  "question": prompt_question(prompt),
+                                  "question": prompt_question(prompt), "context_sha256": server.context_sha256(prompt),
                                   "max_tokens": body.get("max_tokens", body.get("max_completion_tokens"))}
         if server.max_context_tokens is not None and n_tokens > server.max_context_tokens:
             record["status"] = 400
-            server.requests.append(record)
+            server.log_request(record)
             self._json(400, {"error": {
                 "message": (f"This model's maximum context length is {server.max_context_tokens} tokens. However, you "
                             f"requested {n_tokens} tokens in the messages. Please reduce the length of the messages."),
@@ -267,7 +289,7 @@ class _Handler(BaseHTTPRequestHandler):
                  "total_tokens": n_tokens + completion_tokens,
                  "prompt_tokens_details": {"cached_tokens": cached}}
         record.update(status=200, cached_tokens=cached, answer=answer)
-        server.requests.append(record)
+        server.log_request(record)
         delay = server.first_token_delay + server.prefill_per_token * (n_tokens - cached)
         created = int(time.time())
         rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24]
@@ -322,10 +344,12 @@ def main(argv=None) -> int:
     parser.add_argument("--prefill-per-token", type=float, default=0.0, help="extra seconds per uncached prompt token")
     parser.add_argument("--max-context-tokens", type=int, default=None, help="HTTP 400 for longer prompts")
     parser.add_argument("--model", action="append", dest="models", help="model id(s) listed by /v1/models (default: oracle)")
+    parser.add_argument("--request-log", help="append one JSON line per request (context sha256, question, tokens) to "
+                                              "this file, for benchmarks/prefix_reuse.py --server-log")
     args = parser.parse_args(argv)
     server = OracleServer((args.host, args.port), first_token_delay=args.first_token_delay,
                           prefill_per_token=args.prefill_per_token, max_context_tokens=args.max_context_tokens,
-                          models=args.models or ["oracle"])
+                          models=args.models or ["oracle"], request_log=args.request_log)
     print(f"oracle server listening on {server.base_url}", flush=True)
 
     def _terminate(signum, frame):  # SIGTERM ends the server like Ctrl-C

@@ -62,16 +62,17 @@ def _samples(rows: list[dict[str, Any]], *, no_context: bool) -> list[Sample]:
 def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                    source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                    no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                   judge: str | None = None) -> Task:
+                   judge: str | None = None, log_context: bool = False) -> Task:
     """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
     try:
         return _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials,
-                               judge)
+                               judge, log_context)
     except RetrievalError as exc:
         raise task_error(exc) from None
 
 
-def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge) -> Task:
+def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge,
+                    log_context) -> Task:
     if perturbed not in PERTURBED_MODES:
         raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
     trials = int(trials)
@@ -107,7 +108,7 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
     return Task(
         dataset=MemoryDataset(_samples(rows, no_context=no_context), name=f"cpython-retrieval-{tier}",
                               location=str(resolved.path)),
-        solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context),
+        solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context, log_context=bool(log_context)),
         scorer=scorers,
         config=GenerateConfig(max_tokens=OUTPUT_TOKEN_BUDGET),
         metadata={
@@ -122,6 +123,7 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
             "question_types": types,
             "trials": trials,
             "judge": judge,
+            "log_context": bool(log_context),
         },
     )
 
@@ -140,6 +142,8 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
         question_types: Only these question types (comma-separated or a list).
         trials: Calls per sample: one cold (scored) and `trials - 1` warm ones (default 3).
         judge: A grader model for the FactualityJudge scorer, e.g. `openai/gpt-4.1-mini` (off by default).
+        log_context: Keep the context in every call's logged input (default off: a note names the
+            context instead, which keeps a T1000 log under 1 MB rather than over 100 MB).
     """
 
 
@@ -147,9 +151,10 @@ def _make(tier: str) -> Callable[..., Task]:
     def tier_task(dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                  judge: str | None = None) -> Task:
+                  judge: str | None = None, log_context: bool = False) -> Task:
         return retrieval_task(tier, dataset=dataset, revision=revision, pin=pin, source=source, perturbed=perturbed,
-                              no_context=no_context, question_types=question_types, trials=trials, judge=judge)
+                              no_context=no_context, question_types=question_types, trials=trials, judge=judge,
+                              log_context=log_context)
 
     tier_task.__name__ = tier_task.__qualname__ = tier
     tier_task.__doc__ = _DOC.format(tier=tier, k=tier[1:])

@@ -2,8 +2,11 @@
 
 The prompt is built here, not stored in the sample: `Sample.input` holds only the question, and the
 solver inserts the tier's context from a per-process table keyed by `context_id`. The context goes
-to the model but not into `state.messages`, so a log keeps one copy of the context per sample (in
-the model events' deduplicated message pool) instead of one per sample *and* per call.
+to the model but not into `state.messages`. Inspect records every call's input in its model event
+(one copy per sample: a T1000 log would be 115 MB of the same two contexts); unless `log_context`
+is set, each call's event has the context block replaced by a note naming its `context_id`, after
+the call, so the model got the whole prompt and the dataset (by its fingerprint, in the task
+metadata) holds the text. The log keeps every answer, score and per-call record.
 
 Message layout (one user message, three text blocks): the instructions, the context block
 (`<files>...</files>`, marked `cache_breakpoint` so Anthropic's `cache_control` lands at its end),
@@ -65,14 +68,29 @@ def build_messages(parts: PromptParts) -> list[ChatMessage]:
     return [ChatMessageUser(content=content)]
 
 
+def omit_context_from_log(context_block: str, note: str) -> None:
+    """Replace the context block in the input of the sample's last model event (the call just made) by `note`."""
+    from inspect_ai.event import ModelEvent
+    from inspect_ai.log import transcript
+
+    for event in reversed(transcript().events):
+        if isinstance(event, ModelEvent):
+            for message in event.input:
+                if isinstance(message.content, list):
+                    message.content = [ContentText(text=note) if isinstance(part, ContentText) and part.text == context_block
+                                       else part for part in message.content]
+            return
+
+
 @solver
-def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = False):
+def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = False, log_context: bool = False):
     """Call the model `trials` times on the sample's full prompt; the first (cold) call's answer is scored.
 
     Args:
         dataset_path: The dataset folder the samples' contexts come from (looked up by `context_id`).
         trials: Calls per sample: one cold, `trials - 1` warm (at least 1).
         no_context: Closed-book control: the prompt holds no files.
+        log_context: Keep each call's whole input in the log (default: the context is replaced by a note).
     """
     if trials < 1:
         raise ValueError(f"trials must be at least 1 (got {trials})")
@@ -89,6 +107,9 @@ def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = Fals
         async with gate.hold(None if no_context else md["context_id"]):
             for trial in range(trials):
                 output, record = await timed_generate(model, messages, trial=trial)
+                if parts.context_block is not None and not log_context:
+                    omit_context_from_log(parts.context_block, f"[context {md['context_id']} ({len(parts.context_block):,} "
+                                                               "characters) sent to the model; omitted from the log]")
                 calls.append(record)
                 state.store.set(CALLS_KEY, [dict(c) for c in calls])
                 if trial == 0:
