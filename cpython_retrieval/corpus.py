@@ -114,13 +114,13 @@ def resolve_lib(pin: Pin, source: Path | str | None, *, cache_dir: Path | None =
     interpreter, another local install of the release, download."""
     if source is not None and is_tarball(source):
         fetched = fetch_release(pin, cache_dir, tarball=source)
-        return LibSource(fetched.lib, "tarball", pin if pin.files else pin.with_files(fetched.files))
+        return LibSource(fetched.lib, "tarball", fetched.pin(pin))
     if source is not None:
         return LibSource(find_lib_dir(Path(source)), "explicit", pin)
     if pin.tarball_sha256:
         cached = cached_source(pin, cache_dir)
         if cached is not None:
-            return LibSource(cached.lib, "cache", pin if pin.files else pin.with_files(cached.files))
+            return LibSource(cached.lib, "cache", cached.pin(pin))
     if pin.files:  # a local install can be verified only file by file
         if platform.python_version() == pin.version:
             return LibSource(interpreter_lib(), "interpreter", pin)
@@ -131,7 +131,7 @@ def resolve_lib(pin: Pin, source: Path | str | None, *, cache_dir: Path | None =
         raise SourceUnavailable(pin.version, f"offline builds were asked for; running {platform.python_version()}, "
                                              "nothing cached")
     fetched = fetch_release(pin, cache_dir)
-    return LibSource(fetched.lib, "download", pin if pin.files else pin.with_files(fetched.files))
+    return LibSource(fetched.lib, "download", fetched.pin(pin))
 
 
 def read_source(path: Path, relative: str) -> tuple[str, str]:

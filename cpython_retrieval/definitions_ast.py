@@ -33,15 +33,18 @@ class AstCollector:
 
     def visit_body(self, body: list[ast.stmt], *, prefix: str, in_function: bool, owner: str | None, direct: bool) -> None:
         for stmt in body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            kind = type(stmt)
+            if kind in _DEFINITIONS:
                 self.visit_definition(stmt, prefix=prefix, in_function=in_function, owner=owner, direct=direct)
-            else:
-                if not in_function:
-                    self.record_assignments(stmt, prefix, module_level=owner is None)
-                    if owner is None:
-                        self.record_imports(stmt)
+            elif kind in _COMPOUND:
                 for child_body in _nested_bodies(stmt):
                     self.visit_body(child_body, prefix=prefix, in_function=in_function, owner=owner, direct=False)
+            elif in_function:
+                continue  # a simple statement inside a function binds nothing a question looks at
+            elif kind is ast.Assign or kind is ast.AnnAssign:
+                self.record_assignments(stmt, prefix, module_level=owner is None)
+            elif owner is None and (kind is ast.Import or kind is ast.ImportFrom):
+                self.record_imports(stmt)
 
     def record_imports(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Import):
@@ -124,6 +127,12 @@ def _bound_names(target: ast.expr) -> list[str]:
     if isinstance(target, ast.Starred):
         return _bound_names(target.value)
     return []
+
+
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+#: Statements with bodies (simple statements have none: skipping them is most of a file's statements).
+_COMPOUND = frozenset(getattr(ast, name) for name in ("If", "For", "AsyncFor", "While", "With", "AsyncWith", "Try",
+                                                      "TryStar", "Match") if hasattr(ast, name))
 
 
 def _nested_bodies(stmt: ast.stmt):

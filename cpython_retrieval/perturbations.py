@@ -33,7 +33,7 @@ from .contexts import sort_tiers
 from .definitions import ParsedModule, parse_module
 from .facts import MIN_DOCSTRING_LINE, Fact, module_facts
 from .perturb import (PerturbError, add_module_function, change_bases, change_decorators, change_docstring_lines,
-                      change_return_annotations, remove_module_function, rename_where_safe)
+                      change_return_annotations, remove_module_function, rename_module_classes)
 from .question_types import NOT_PRESENT
 from .questions import Candidate, allocate, derive_seed, round_robin_by_depth
 
@@ -215,18 +215,6 @@ def _targets(kind: str, by_type: dict[str, list[Fact]], vocab: Vocabulary) -> li
     return list(by_type.get(KIND_QUESTION_TYPE[kind], ()))
 
 
-def _rename_without_trace(text: str, wanted: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """Rename what can be renamed safely, keeping only renames after which the old name occurs nowhere in the file
-    (a comment or docstring still naming the class would give the rename away)."""
-    while wanted:
-        new_text, applied = rename_where_safe(text, wanted)
-        traced = {old for old in applied if re.search(rf"\b{re.escape(old.rsplit('.', 1)[-1])}\b", new_text)}
-        if not traced:
-            return new_text, applied
-        wanted = {old: new for old, new in applied.items() if old not in traced}
-    return text, {}
-
-
 def _apply(kind, path, text, facts, by_type, rng: random.Random, vocab: Vocabulary) -> FilePerturbation | None:
     targets = sorted(_targets(kind, by_type, vocab), key=lambda f: f.symbol)
     targets = rng.sample(targets, min(MAX_TARGETS, len(targets)))
@@ -234,7 +222,7 @@ def _apply(kind, path, text, facts, by_type, rng: random.Random, vocab: Vocabula
     edits: list[dict[str, str]] = []
     if kind == "rename":
         wanted = {f.symbol: fresh_name(f.symbol, rng, vocab) for f in targets}
-        new_text, renames = _rename_without_trace(text, wanted)
+        new_text, renames = rename_module_classes(text, wanted)
         edits = [{"target": old, "before": old, "after": new} for old, new in sorted(renames.items())]
     elif kind == "return_annotation":
         seen = sorted({f.answer for f in by_type["return_annotation"]} | set(RETURN_ANNOTATIONS))

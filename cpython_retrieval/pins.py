@@ -35,6 +35,10 @@ class Pin:
     provenance: str = ""
     #: Other places serving the same tarball bytes (verified by the same sha256), tried after `tarball_url`.
     mirrors: tuple[str, ...] = ()
+    #: Tokenizer -> path under `Lib/` -> tokens of the file's context segment (header included), for the bytes
+    #: `files` hashes: a build uses a count only for a file whose sha256 matches, so it is exact, and counting
+    #: every file of a release again (a third of a build) is skipped.
+    segment_tokens: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def minor(self) -> tuple[int, int]:
@@ -54,10 +58,16 @@ class Pin:
     def tarball_urls(self) -> list[str]:
         return [u for u in (self.tarball_url, *self.mirrors) if u]
 
-    def with_files(self, files: dict[str, str]) -> "Pin":
-        """This pin with a per-file manifest derived from its verified tarball."""
+    def with_files(self, files: dict[str, str], segment_tokens: dict[str, dict[str, int]] | None = None) -> "Pin":
+        """This pin with a per-file manifest (and segment token counts) derived from its verified tarball."""
         return Pin(self.version, self.tag, self.tarball_url, self.tarball_sha256, dict(files), self.provenance,
-                   self.mirrors)
+                   self.mirrors, dict(segment_tokens or {}))
+
+    def known_tokens(self, tokenizer: str, path: str, sha256: str) -> int | None:
+        """The shipped segment count of a file, if the file's bytes are the pinned ones."""
+        if self.files.get(path) != sha256:
+            return None
+        return self.segment_tokens.get(tokenizer, {}).get(path)
 
     def to_json(self) -> str:
         payload = {
@@ -68,6 +78,7 @@ class Pin:
             "mirrors": list(self.mirrors),
             "provenance": self.provenance,
             "files": dict(sorted(self.files.items())),
+            "segment_tokens": {name: dict(sorted(counts.items())) for name, counts in sorted(self.segment_tokens.items())},
         }
         return json.dumps(payload, indent=1, sort_keys=False) + "\n"
 
@@ -108,6 +119,7 @@ def pin_from_json(text: str) -> Pin:
         files=dict(data["files"]),
         provenance=data.get("provenance", ""),
         mirrors=tuple(data.get("mirrors") or ()),
+        segment_tokens={name: dict(counts) for name, counts in (data.get("segment_tokens") or {}).items()},
     )
 
 

@@ -20,7 +20,7 @@ from .facts import Fact
 from .question_text import question_text
 from .question_types import NOT_PRESENT, QUESTION_TYPES
 
-__all__ = ["AbsentClass", "Binding", "Candidate", "NameIndex", "absent_candidates", "allocate", "context_candidates",
+__all__ = ["AbsentClass", "Binding", "Candidate", "NameIndex", "absent_candidates", "identifiers_of", "allocate", "context_candidates",
            "derive_seed", "module_bindings", "question_text", "row_id", "sample_questions", "target_scope"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -155,9 +155,13 @@ def target_scope(fact: Fact, whole: NameIndex, own: NameIndex) -> bool | None:
     return None
 
 
-def absent_candidates(context: Context, absent: list[AbsentClass]) -> list[Candidate]:
-    """Classes outside the context whose name does not occur in it at all, not even in a comment."""
-    identifiers = set(_IDENTIFIER.findall(context.text))
+def identifiers_of(text: str) -> set[str]:
+    return set(_IDENTIFIER.findall(text))
+
+
+def absent_candidates(identifiers: set[str], absent: list[AbsentClass]) -> list[Candidate]:
+    """Classes outside the context whose name does not occur in it at all (`identifiers`: every word of the context,
+    headers, comments and strings included)."""
     out = []
     for item in absent:
         if item.name not in identifiers:

@@ -17,7 +17,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_cache_dir
@@ -51,6 +51,11 @@ class CachedSource:
     lib: Path
     tarball_sha256: str
     files: dict[str, str]  # path under Lib/ -> sha256, every corpus file of the verified tarball
+    segment_tokens: dict[str, dict[str, int]] = field(default_factory=dict)  # as `Pin.segment_tokens`
+
+    def pin(self, pin: Pin) -> Pin:
+        """`pin` itself when it ships a per-file manifest, else one with the manifest derived from this tarball."""
+        return pin if pin.files else pin.with_files(self.files, self.segment_tokens)
 
 
 def cache_root() -> Path:
@@ -75,7 +80,7 @@ def cached_source(pin: Pin, cache_dir: Path | None = None) -> CachedSource | Non
         return None
     if data.get("tarball_sha256") != pin.tarball_sha256 or not isinstance(data.get("files"), dict):
         return None
-    return CachedSource(target / "Lib", data["tarball_sha256"], dict(data["files"]))
+    return CachedSource(target / "Lib", data["tarball_sha256"], dict(data["files"]), dict(data.get("segment_tokens") or {}))
 
 
 def fetch_release(pin: Pin, cache_dir: Path | None = None, *, tarball: str | Path | None = None,
@@ -114,13 +119,15 @@ def fetch_release(pin: Pin, cache_dir: Path | None = None, *, tarball: str | Pat
         if not (lib / "os.py").is_file():
             raise RetrievalError(f"the release tarball for {pin.version} has no Lib/os.py; it is not a CPython release")
         from .corpus import scope_files  # corpus imports this module
+        from .manifest import segment_counts
 
         files = {rel: sha256_file(lib / rel) for rel in scope_files(lib)}
+        counts = segment_counts(lib, files)
         record = {"version": pin.version, "tarball_sha256": pin.tarball_sha256, "fetched_from": fetched_from,
-                  "files": files}
+                  "files": files, "segment_tokens": counts}
         (extracted / SOURCE_RECORD).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         _replace_dir(extracted, target)
-    return CachedSource(target / "Lib", pin.tarball_sha256, files)
+    return CachedSource(target / "Lib", pin.tarball_sha256, files, counts)
 
 
 def _as_url(tarball: str | Path) -> str:

@@ -40,18 +40,6 @@ def send_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def check_answers_score_themselves(rows: dict[str, list[dict[str, Any]]]) -> None:
-    """Every expected answer must be one the scoring core accepts for itself; else the row could never be right."""
-    from ..scorers import score_answer
-
-    for tier_rows in rows.values():
-        for row in tier_rows:
-            verdict = score_answer(row["question_type"], row["answer"], row["answer"], question=row["question"])
-            if not verdict.correct:
-                raise AssertionError(f"row {row['id']}: its expected answer {row['answer']!r} does not score itself "
-                                     f"({verdict.reason}); the generator must not ask it")
-
-
 def _longest_prompt(rows: list[dict[str, Any]], contexts: list[dict[str, Any]], counter) -> int:
     """Tokens of the tier's longest whole prompt: its context plus the instructions, `<files>` tags and question."""
     from ..prompt import render_prompt
@@ -72,7 +60,6 @@ def assemble(asked: TierRows) -> BuiltDataset:
         if tier in asked.perturbed:
             rows[tier] += send_order(asked.perturbed[tier].rows)
         contexts.extend(g.record(primary) for g in groups)
-    check_answers_score_themselves(rows)
     pin = corpus.pin
     skipped = dict(sorted(plan.skipped.items()))
     manifest = {

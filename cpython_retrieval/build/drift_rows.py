@@ -66,7 +66,8 @@ def add_drift_rows(asked: TierRows) -> TierRows:
             chosen += sample_scorable(lambda pool: sample_questions(pool, n_rows - len(chosen), options.seed, tier,
                                                                     options.question_types, salt=("drift", "added")), rest)
         rows = [question_row(c, tier, context, original.counts, counter, plan.segment_tokens, pin, options.seed,
-                             drift=drifts[c.fact.path][(c.fact.question_type, c.fact.symbol)], stale_pin=stale)
+                             drift=drifts[c.fact.path][(c.fact.question_type, c.fact.symbol)], stale_pin=stale,
+                             prefix=asked.prefix)
                 for c in chosen]
         rows_by_tier[tier] = rows
         stats[tier] = {"candidates": len(candidates), "rows": len(rows),

@@ -49,8 +49,8 @@ def add_perturbed_rows(asked: TierRows) -> TierRows:
         candidates = _perturbed_candidates(context, changed, perturbations, facts, asked.original[tier].rows,
                                            options.question_types)
         picked = sample_scorable(lambda pool: sample_perturbed(pool, n_rows, options.seed, tier), candidates)
-        rows = [question_row(pc.candidate, tier, context, counts, counter, tokens, sized.pin, options.seed, pc)
-                for pc in picked]
+        rows = [question_row(pc.candidate, tier, context, counts, counter, tokens, sized.pin, options.seed, pc,
+                             prefix=asked.prefix) for pc in picked]
         stats = _stats(context, counts[counter.name], files, perturbations, picked)
         perturbed[tier] = AskedContext(context, counts, rows, stats)
     used = sorted({p for t in options.tiers for p in ladder[t] if p in perturbations})

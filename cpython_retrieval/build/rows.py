@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .. import __version__
 from ..contexts import Context, segment_text
@@ -13,7 +13,7 @@ from ..drift import Drift
 from ..perturbations import PerturbedCandidate
 from ..pins import Pin
 from ..questions import Candidate, question_text, row_id
-from ..tokens import RECORDED_TOKENIZERS, TokenCounter, get_counter
+from ..tokens import BUILTIN_TOKENIZERS, RECORDED_TOKENIZERS, TokenCounter, get_counter
 
 
 @dataclass
@@ -21,6 +21,7 @@ class ContextSizer:
     """Context lengths under every recorded tokenizer, as sums of per-file counts (cached per file and variant)."""
 
     counter: TokenCounter
+    known: Callable[[str, str], int | None] = lambda tokenizer, display_path: None  # verified pinned counts
     cache: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     @property
@@ -40,9 +41,40 @@ class ContextSizer:
             keys = [(p, variant if p in changed else "original") for p in context.paths]
             for key in keys:
                 if key not in cache:
-                    cache[key] = other.count(segment_text(key[0], texts[key[0]]))
+                    known = self.known(name, key[0]) if key[1] == "original" else None
+                    cache[key] = known if known is not None else other.count(segment_text(key[0], texts[key[0]]))
             counts[name] = sum(cache[key] for key in keys)
         return counts
+
+
+class PrefixTokens:
+    """Tokens of a segment's text before a character offset, counted once per stretch rather than once per row.
+
+    For o200k_base and cl100k_base a line that starts with a non-blank character begins a new pre-token (their
+    split patterns never join text across that point; tests/core/test_tokenizers.py checks it on the stdlib), so
+    count(text[:c]) = count(text[:L]) + count(text[L:c]) at such a line start L: each row counts only from the
+    nearest such line, and the counts up to those lines are built up once per segment. Other tokenizers count
+    the whole prefix.
+    """
+
+    def __init__(self, counter: TokenCounter) -> None:
+        self.counter = counter
+        self.additive = counter.name in BUILTIN_TOKENIZERS
+        self.known: dict[str, list[tuple[int, int]]] = {}  # segment text key -> sorted (line start, tokens before)
+
+    def before(self, key: str, text: str, offset: int) -> int:
+        if not self.additive:
+            return self.counter.count(text[:offset])
+        line = offset
+        while line > 0 and not (text[line - 1] == "\n" and not text[line].isspace()):
+            line = text.rfind("\n", 0, line - 1) + 1 if line > 1 else 0
+        marks = self.known.setdefault(key, [(0, 0)])
+        index = bisect.bisect_right(marks, (line, float("inf"))) - 1
+        start, tokens = marks[index]
+        if start != line:
+            tokens += self.counter.count(text[start:line])
+            marks.insert(index + 1, (line, tokens))
+        return tokens + self.counter.count(text[line:offset])
 
 
 def _difficulty(c: Candidate) -> str:
@@ -56,13 +88,19 @@ def _difficulty(c: Candidate) -> str:
 
 def question_row(c: Candidate, tier: str, context: Context, counts: dict[str, int], counter: TokenCounter,
                  tokens: dict[str, int], pin: Pin, seed: int, perturbation: PerturbedCandidate | None = None,
-                 drift: Drift | None = None, stale_pin: str | None = None) -> dict[str, Any]:
+                 drift: Drift | None = None, stale_pin: str | None = None,
+                 prefix: PrefixTokens | None = None) -> dict[str, Any]:
     fact = c.fact
     token_start = None
     if c.start is not None:  # the answer's file (a two-hop answer lies in another file than the target)
         index = bisect.bisect_right([context.segment_starts[p] for p in context.paths], c.start) - 1
         before = sum(tokens[p] for p in context.paths[:index])
-        token_start = before + counter.count(context.text[context.segment_starts[context.paths[index]] : c.start])
+        path = context.paths[index]
+        start = context.segment_starts[path]
+        segment = context.text[start: start + (context.segment_starts[context.paths[index + 1]] - start
+                                               if index + 1 < len(context.paths) else len(context.text) - start)]
+        prefix = prefix or PrefixTokens(counter)  # one per build: a (variant, path) segment is the same in every tier
+        token_start = before + prefix.before(f"{context.variant}:{path}", segment, c.start - start)
     change = perturbation.change if perturbation is not None else None
     if change is not None:
         identity = row_id(tier, fact.question_type, fact.path, change.original_symbol, variant="perturbed")

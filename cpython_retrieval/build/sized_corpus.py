@@ -51,7 +51,9 @@ def read_corpus(options: BuildOptions) -> SizedCorpus:
         if HEADER_PATTERN.search(f.text):
             skipped[f.path] = "contains a line that looks like a context file header"
             continue
-        n = counter.count(segment_text(f.display_path, f.text))
+        n = corpus.pin.known_tokens(counter.name, f.path, f.sha256)
+        if n is None:
+            n = counter.count(segment_text(f.display_path, f.text))
         if n > options.max_file_tokens:
             skipped[f.path] = f"{n} tokens > --max-file-tokens {options.max_file_tokens}"
             continue

@@ -49,23 +49,28 @@ class TierPlan:
 
 
 def plan_ladder(sized: SizedCorpus) -> TierPlan:
-    """Plan the whole ladder; if a planned file cannot be parsed, plan again without it."""
+    """Plan the whole ladder; if a planned file cannot be parsed, or a file taken for its return annotations has
+    none a question can ask, plan again without it."""
     options, by_path = sized.options, sized.by_path
     parses = ParseCache()
     segment_tokens = dict(sized.segment_tokens)
     skipped = dict(sized.skipped)
-    annotated = _files_with_return_annotations(segment_tokens, by_path, parses)
-    plan = plan_tiers(segment_tokens, options.ladder, options.seed, cover=[annotated])
-    for path in tqdm(plan[options.largest_tier], desc="parsing", disable=not options.progress, unit="file"):
-        parses.get(by_path[path])
-    if parses.failures:  # re-plan without them, so no tier depends on a file that cannot be parsed
-        for rel, reason in parses.failures.items():
-            skipped[rel] = reason
-            segment_tokens.pop(f"Lib/{rel}", None)
-        plan = plan_tiers(segment_tokens, options.ladder, options.seed,
-                          cover=[{p: n for p, n in annotated.items() if p in segment_tokens}])
-        for path in plan[options.largest_tier]:
+    annotated = {p: n for p in segment_tokens if (n := len(_RETURN_ARROW.findall(by_path[p].text)))}
+    while True:
+        plan = plan_tiers(segment_tokens, options.ladder, options.seed, cover=[annotated])
+        for path in tqdm(plan[options.largest_tier], desc="parsing", disable=not options.progress, unit="file"):
             parses.get(by_path[path])
+        failed = [rel for rel in parses.failures if f"Lib/{rel}" in segment_tokens]
+        for rel in failed:  # no tier may depend on a file that cannot be parsed
+            skipped[rel] = parses.failures[rel]
+            segment_tokens.pop(f"Lib/{rel}")
+            annotated.pop(f"Lib/{rel}", None)
+        false_cover = [p for p in plan[options.largest_tier] if p in annotated and parses.parsed.get(by_path[p].path)
+                       and not _return_annotation_facts(parses.parsed[by_path[p].path], by_path[p].text, p)]
+        for path in false_cover:  # an arrow in a string or comment, or annotations no question can ask
+            annotated.pop(path)
+        if not failed and not false_cover:
+            break
     empty = [t for t in options.tiers if not plan[t]]
     if empty:
         raise RetrievalError(f"tier {empty[0]} holds no file: every file is longer than the tier, over --max-file-tokens "
@@ -74,14 +79,5 @@ def plan_ladder(sized: SizedCorpus) -> TierPlan:
     return TierPlan(sized, plan, segment_tokens, skipped, parses)
 
 
-def _files_with_return_annotations(segment_tokens, by_path, parses: ParseCache) -> dict[str, int]:
-    """Files offering return_annotation questions, with how many (a text pre-filter, then the parser decides)."""
-    found = {}
-    for path in segment_tokens:
-        if _RETURN_ARROW.search(by_path[path].text):
-            parsed = parses.get(by_path[path])
-            if parsed is not None:
-                n = sum(1 for f in module_facts(parsed, by_path[path].text, path) if f.question_type == "return_annotation")
-                if n:
-                    found[path] = n
-    return found
+def _return_annotation_facts(parsed: ParsedModule, text: str, path: str) -> int:
+    return sum(1 for f in module_facts(parsed, text, path) if f.question_type == "return_annotation")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from cpython_retrieval.definitions import parse_module
 from cpython_retrieval.facts import module_facts
 from cpython_retrieval.perturbations import PERTURBATION_KINDS, perturbed_row_count
 from cpython_retrieval.question_types import NOT_PRESENT
+from cpython_retrieval.tokens import get_counter
 
 from ..core.independent_check import split_files
 
@@ -182,14 +184,18 @@ def test_prefix_reuse_grouped_design_needs_about_two_contexts(built_perturbed):
     path = Path(__file__).resolve().parents[2] / "benchmarks" / "prefix_reuse.py"
     spec = importlib.util.spec_from_file_location("prefix_reuse", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
-    result = module.report(built_perturbed.rows, {c["context_id"]: c["text"] for c in built_perturbed.contexts})
+    contexts = {c["context_id"]: c["text"] for c in built_perturbed.contexts}
+    count = module.Tokens(get_counter("o200k_base"))
     for tier in TIERS:
-        r = result[tier]
-        assert r["distinct_contexts"] == 2
-        assert r["grouped_contexts_worth"] <= 2.3, r
-        assert r["per_row_prefill"] > 4 * r["grouped_prefill"], r
-        assert r["grouped_ratio"] < r["per_row_ratio"]
+        r = module.design_report(built_perturbed.rows[tier], contexts, count)
+        stored, per_row = r["stored_order"], r["per_row_design"]
+        assert stored["contexts"] == 2 and stored["switches"] == 1, stored  # the send order: one block per context
+        assert stored["one_context_contexts"] <= 2.0 + 1e-9, stored  # each context read once, even by a 1-context cache
+        assert per_row["one_context_prefill"] > 4 * stored["one_context_prefill"], (stored, per_row)
+        drift = r["row_costs"]["drift"]
+        assert drift["added_context_switches"] == 0 and drift["added_contexts"] < 0.05, drift
 
 
 def test_a_perturbation_leaves_no_trace_of_a_removed_or_renamed_definition(built_perturbed):

@@ -206,3 +206,59 @@ def test_module_function_count_edits():
     count = lambda text: sum(isinstance(n, ast.FunctionDef) for n in ast.parse(text).body)  # noqa: E731
     assert (count(added), count(removed)) == (count(SAMPLE) + 1, count(SAMPLE) - 1)
     assert added.index("def _new_one") > added.index("def helper") and "def unused" not in removed
+
+
+# --- module-class renames without scope analysis --------------------------------------------------
+
+from cpython_retrieval import perturb as _perturb  # noqa: E402
+
+
+def _uses_both_ways(text: str, names: set[str]):
+    import libcst as cst
+
+    via_ast = _perturb._name_uses_with_ast(text, names)
+    found = _perturb._NameUses(names)
+    cst.parse_module(text).visit(found)
+    return via_ast, found
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_ast_and_libcst_see_the_same_name_uses_on_stdlib_files(corpus, data):
+    """The fast (`ast`) and the fallback (libcst) reading of a file must decide every rename alike, or a build
+    would depend on which interpreter ran it."""
+    import keyword
+    import re as _re
+
+    files = {f.path: f for f in corpus.files if "class " in f.text and len(f.text) < 60_000}
+    f = files[data.draw(st.sampled_from(sorted(files)))]
+    reserved = set(keyword.kwlist) | set(keyword.softkwlist)
+    words = sorted(set(_re.findall(r"\b[A-Za-z_]\w*\b", f.text)) - reserved)
+    names = set(data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=6)))
+    names |= set(_re.findall(r"^class\s+(\w+)", f.text, _re.MULTILINE)[:4])
+    via_ast, via_cst = _uses_both_ways(f.text, names)
+    assert via_ast is not None
+    for name in names:
+        assert (name in via_ast.unsafe) == (name in via_cst.unsafe), (f.path, name, via_ast.unsafe.get(name),
+                                                                      via_cst.unsafe.get(name))
+        if name not in via_ast.unsafe:
+            assert via_ast.occurrences[name] == via_cst.occurrences[name], (f.path, name)
+            assert via_ast.in_all[name] == via_cst.in_all[name], (f.path, name)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.data())
+def test_a_fast_rename_equals_the_scope_analysis_rename(corpus, data):
+    """Where the fast rename applies, libcst's scope analysis renames exactly the same occurrences."""
+    files = {f.path: f for f in corpus.files if _re_classes(f.text) and len(f.text) < 60_000}
+    f = files[data.draw(st.sampled_from(sorted(files)))]
+    name = data.draw(st.sampled_from(_re_classes(f.text)))
+    fast, applied = _perturb.rename_module_classes(f.text, {name: name + "Staged"})
+    if not applied:
+        return  # the fast path declined (a trace or another binding): nothing to compare
+    assert _perturb.rename(f.text, {name: name + "Staged"}) == fast
+    assert not re.search(rf"\b{re.escape(name)}\b", fast)
+
+
+def _re_classes(text: str) -> list[str]:
+    return sorted(set(re.findall(r"^class\s+([A-Za-z]\w*)", text, re.MULTILINE)))
