@@ -67,12 +67,19 @@ def _types(value: str) -> list[str]:
     return types
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """Usage errors as one line naming the problem and where to look, exit code 2 (argparse prints the usage too)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cpython-retrieval", description=__doc__.splitlines()[0],
+    parser = _OneLineErrors(prog="cpython-retrieval", description=__doc__.splitlines()[0],
                                      epilog="Exit codes: 0 success, 2 bad input (one line on stderr naming the "
                                             "problem and the fix), 1 unexpected error. Details: docs/.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrors)
 
     build = sub.add_parser("build", help="build a dataset folder from a pinned CPython Lib/",
                            description="Build prefix-aligned tiers of retrieval questions and write them as a Hugging Face dataset folder.")

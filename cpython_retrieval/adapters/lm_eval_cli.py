@@ -211,6 +211,9 @@ def run_lm_eval(args: Sequence[str]) -> int:
             return code if isinstance(code, int) else 1
     except BaseException as exc:  # noqa: BLE001 - the guard's errors become one clear line
         guard = find_guard_error(exc)
+        if guard is None and _while_parsing_arguments(exc):  # e.g. --metadata that is not JSON
+            print(f"error: lm_eval rejected its arguments: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
         if guard is None:
             raise
         print(f"error: {guard}", file=sys.stderr)
@@ -224,6 +227,18 @@ def run_lm_eval(args: Sequence[str]) -> int:
 
 
 # -- the summary from the per-row log -------------------------------------------------------------
+
+def _while_parsing_arguments(exc: BaseException) -> bool:
+    """A ValueError raised while argparse read lm_eval's arguments (lm-eval lets a bad --metadata escape so)."""
+    if not isinstance(exc, (ValueError, TypeError)):
+        return False
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.endswith("argparse.py"):
+            return True
+        frame = frame.tb_next
+    return False
+
 
 def _report(argv: Sequence[str], started: float) -> None:
     output = _flag_value(argv, "--output_path", "-o")

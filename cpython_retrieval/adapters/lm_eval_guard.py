@@ -195,6 +195,23 @@ class Requirement:
     total: int
 
 
+#: A margin outside this range means a typo (a negative one would let an over-long prompt through).
+MARGIN_RANGE = (0.0, 1.0)
+
+
+def _margin(metadata: dict[str, Any]) -> float:
+    """`context_margin`, checked: a number from 0 to 1 (not negative, not nan)."""
+    raw = metadata.get(MARGIN_KEY, DEFAULT_MARGIN)
+    try:
+        margin = float(raw)
+    except (TypeError, ValueError):
+        raise ContextWindowError(f"{MARGIN_KEY} must be a number from 0 to 1, e.g. 0.1 (got {raw!r})") from None
+    if not MARGIN_RANGE[0] <= margin <= MARGIN_RANGE[1]:  # nan fails both comparisons
+        raise ContextWindowError(f"{MARGIN_KEY} must be from 0 to 1 (got {raw!r}): it is the share added to an "
+                                 f"o200k_base count for tokenizer differences; the default is {DEFAULT_MARGIN}")
+    return margin
+
+
 def requirement(prompt_tokens: int, *, exact: bool, margin: float, max_gen_toks: int) -> Requirement:
     margin = 0.0 if exact else margin
     total = math.ceil(round(prompt_tokens * (1 + margin), 6)) + TEMPLATE_SLACK + max_gen_toks
@@ -211,6 +228,7 @@ def check_context_window(task: str, *, o200k_prompt_tokens: int, longest_prompt:
     if _truthy(metadata.get(SKIP_KEY)):
         logger.warning("%s: context-window guard disabled (%s); truncated prompts would go unnoticed", task, SKIP_KEY)
         return None
+    margin = _margin(metadata)  # a bad value is refused whatever the backend
     lm, gen_kwargs, found = live_evaluation()
     if gen_kwargs and _int(gen_kwargs.get("max_gen_toks")) is not None:
         max_gen_toks = _int(gen_kwargs["max_gen_toks"])
@@ -218,10 +236,6 @@ def check_context_window(task: str, *, o200k_prompt_tokens: int, longest_prompt:
     if backend.kind == "dummy":
         logger.info("%s: dummy model, nothing can be truncated; context-window guard passes", task)
         return None
-    try:
-        margin = float(metadata.get(MARGIN_KEY, DEFAULT_MARGIN))
-    except (TypeError, ValueError):
-        raise ContextWindowError(f"{MARGIN_KEY} must be a number (got {metadata.get(MARGIN_KEY)!r})") from None
     exact = exact_token_count(backend.lm, longest_prompt()) if backend.kind == "client-window" else None
     need = requirement(exact if exact is not None else o200k_prompt_tokens, exact=exact is not None,
                        margin=margin, max_gen_toks=max_gen_toks)
