@@ -30,3 +30,13 @@ def test_ci_installs_and_tests_as_the_readme_says():
     main_job = install.split("&& ")[-1]
     assert main_job == "inspect eval cpython_retrieval/T25 --model cpython_retrieval/oracle"
     assert main_job in ci  # CI runs the README's main command too
+
+
+def test_the_docs_quickstart_is_the_readmes():
+    docs = (ROOT / "docs" / "index.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", docs.split("## Quickstart", 1)[1], re.S).group(1)
+    assert [line for line in block.splitlines() if line.strip()] == quickstart_commands()
+
+
+def test_the_readme_names_the_fast_subset():
+    assert 'python -m pytest -m "not slow"' in (ROOT / "README.md").read_text()

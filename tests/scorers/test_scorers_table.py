@@ -16,6 +16,8 @@ DE = "decorators"
 DS = "docstring_first_line"
 PA = "parameters"
 MO = "method_owner"
+BL = "base_class_location"
+SC = "subclass_count"
 
 NP = "NOT PRESENT"
 DEC2 = "@staticmethod\n@functools.lru_cache(maxsize=None)"
@@ -363,8 +365,36 @@ METHOD_OWNER = [
     (MO, "JSONDecoder", "Candidates: `JSONObject`, `JSONDecoder`, `JSONArray`.", False),
 ]
 
+BASE_CLASS_LOCATION = [
+    (BL, "Lib/_compression.py", "Lib/_compression.py", True),
+    (BL, "Lib/_compression.py", "_compression.py", True),
+    (BL, "Lib/_compression.py", "`Lib/_compression.py`", True),
+    (BL, "Lib/_compression.py", "Its first base, BaseStream, lives in Lib/_compression.py.", True),
+    (BL, "Lib/_compression.py", "**Lib/_compression.py**", True),
+    (BL, "Lib/_compression.py", "Lib/gzip.py", False),
+    (BL, "Lib/_compression.py", "Lib/gzip.py or Lib/_compression.py", False),
+    (BL, "Lib/_compression.py", "NOT PRESENT", False),
+    (BL, "Lib/_compression.py", "compression.py", False),
+    (BL, "Lib/_compression.py", "It is not Lib/_compression.py.", False),
+]
+
+SUBCLASS_COUNT = [
+    (SC, "17", "17", True),
+    (SC, "17", "seventeen", True),
+    (SC, "17", "There are 17 such classes.", True),
+    (SC, "17", "Seventeen (17).", True),
+    (SC, "17", "**17**", True),
+    (SC, "17", "16", False),
+    (SC, "17", "17 or 18", False),
+    (SC, "17", "between 16 and 18", False),
+    (SC, "17", "many", False),
+    (SC, "17", "Answer: 16\n\nFinal answer: 17", False),
+]
+
 CASES = (
     RETURN_ANNOTATION
+    + BASE_CLASS_LOCATION
+    + SUBCLASS_COUNT
     + CLASS_LOCATION
     + ABSENT_SYMBOL
     + BASE_CLASSES
