@@ -374,6 +374,14 @@ class _NameUses(cst.CSTVisitor):
         if node.keyword is not None:
             self._mark(node.keyword.value, "a keyword argument of that name")
 
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        for name in _dotted_names(node.name):  # `import a.N as b`: a module path, not the class
+            self._mark(name, "an imported name of that name")
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        for name in _dotted_names(node.module) if node.module is not None else []:
+            self._mark(name, "an imported module of that name")
+
     def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> None:
         self._mark(node.key.value, "a class pattern keyword of that name")
 
@@ -427,6 +435,16 @@ class _NameUses(cst.CSTVisitor):
         if isinstance(node, _BINDERS):
             self._binder(node)
         return super().on_visit(node)
+
+
+def _dotted_names(node) -> list[str]:
+    names = []
+    while isinstance(node, cst.Attribute):
+        names.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        names.append(node.value)
+    return names
 
 
 def _subtree_names(node) -> list[str]:
@@ -541,6 +559,11 @@ def _name_uses_with_ast(text: str, names: set[str]) -> _AstUses | None:
             mark(node.arg, "bound by Param")
         elif isinstance(node, ast.alias):
             mark(node.asname or node.name.split(".")[0], "bound by ImportAlias")
+            for part in node.name.split("."):  # `import a.N as b`: a module path, not the class
+                mark(part, "an imported name of that name")
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for part in node.module.split("."):
+                mark(part, "an imported module of that name")
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             for name in node.names:
                 mark(name, f"bound by {type(node).__name__}")

@@ -7,6 +7,7 @@ extractor against itself.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 HEADER = re.compile(r"^# ===== File: (\S+) =====\n", re.MULTILINE)
@@ -45,10 +46,19 @@ class NewerSyntax(Exception):
 
 
 def parse(text: str) -> ast.Module:
+    """The file's tree (cached: a context's files are read for every row; the trees are never modified)."""
+    tree = _parse(text)
+    if isinstance(tree, NewerSyntax):
+        raise tree
+    return tree
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse(text: str):
     try:
         return ast.parse(text)
     except SyntaxError as exc:
-        raise NewerSyntax(str(exc)) from exc
+        return NewerSyntax(str(exc))
 
 
 def _find(files: dict[str, str], symbol: str, path: str | None):

@@ -11,7 +11,7 @@ from cpython_retrieval.dataset import write_dataset
 from cpython_retrieval.question_types import QUESTION_TYPES
 from cpython_retrieval.tokens import get_counter
 
-from .independent_check import _walk_defs, rederive, split_files
+from .independent_check import _walk_defs, rederive, split_files, parse
 
 import ast
 
@@ -87,14 +87,14 @@ def test_queried_symbols_are_unique_in_their_context(built_small):
             if qtype in ("module_function_count", "method_owner"):
                 continue  # the file is named, and the owner is checked unique by rederive
             if qtype in ("class_location", "absent_symbol"):
-                names = [q.rsplit(".", 1)[-1] for text in files.values() for q, _ in _walk_defs(ast.parse(text).body)]
+                names = [q.rsplit(".", 1)[-1] for text in files.values() for q, _ in _walk_defs(parse(text).body)]
                 assert names.count(symbol) == (0 if qtype == "absent_symbol" else 1)
                 if qtype == "absent_symbol":
                     assert not re.search(rf"\b{re.escape(symbol)}\b", texts[row["context_id"]])
                 continue
             named = re.search(r"defined in `([^`]+)`", row["question"])
             scope = {named.group(1): files[named.group(1)]} if named else files
-            hits = [q for text in scope.values() for q, _ in _walk_defs(ast.parse(text).body) if q == symbol]
+            hits = [q for text in scope.values() for q, _ in _walk_defs(parse(text).body) if q == symbol]
             assert len(hits) == 1, row["id"]
 
 

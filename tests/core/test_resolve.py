@@ -9,6 +9,7 @@ from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.resolve import INSPECT_SPELLING, LM_EVAL_SPELLING, generator_fingerprint, resolve_dataset
 
 
+@pytest.mark.slow
 def test_another_pin_builds_once_then_reuses_the_cache(tmp_path):
     import platform
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here drives lm_eval or the wrapper as a subprocess
+
 from cpython_retrieval.adapters.lm_eval_cli import SUMMARY_PREFIX, read_samples, summarize_samples
 from cpython_retrieval.dataset import read_manifest
 from cpython_retrieval.lm_eval_tasks import GROUP, TASK_NAMES, include_path
@@ -45,7 +47,6 @@ def test_dummy_acceptance_command(all_tiers_ds, tmp_path):
         assert task.replace("cpython_retrieval_t", "T") in proc.stdout  # every tier's alias row is in the table
 
 
-@pytest.mark.slow
 def test_dummy_acceptance_command_with_the_default_dataset(tmp_path):
     """No dataset named: the cached build of every tier from this interpreter's Lib/ (built on first use)."""
     proc = run([str(BIN / "lm_eval"), "--model", "dummy", "--tasks", GROUP, "--include_path", include_path(),

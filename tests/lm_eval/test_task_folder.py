@@ -71,6 +71,7 @@ def test_lm_eval_path_command(tmp_path):
     assert (Path(proc.stdout.strip()) / "_cpython_retrieval.yaml").is_file()
 
 
+@pytest.mark.slow
 def test_lm_eval_validate(tmp_path):
     proc = run([str(BIN / "lm_eval"), "validate", "--tasks", ",".join([GROUP, *TASK_NAMES]), "--include_path", include_path()],
                cwd=tmp_path)

@@ -67,6 +67,7 @@ def _names(text: str) -> Counter:
     return found
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=st.data())
 def test_rename_is_consistent_parseable_and_fresh(data):
