@@ -1,11 +1,13 @@
-"""Regenerate docs/sample-report/: a report from real runs of the reference models (offline).
+"""Regenerate docs/sample-report/: a report from real runs of the reference models on the canonical dataset.
 
-Runs `inspect eval` on each tier (T25, T50 and T100 by default) with the oracle, the memorizer and the shotgun model, plus the
-oracle behind the local OpenAI-compatible server (streamed, so time to first token and prefix-cache
-figures are real measurements of that server), then `cpython-retrieval report`. The prices file is
-illustrative, to show the cost analyses; no real provider was called.
+Runs `inspect eval` on each tier (T25, T200 and T1000 by default) of the bundled canonical dataset with the oracle,
+the memorizer (recalling the dataset's own release), the memorizer recalling CPython 3.11.7 (so drift rows show
+their stale answers) and the shotgun model, plus the oracle behind the local OpenAI-compatible server (streamed,
+so time to first token and prefix-cache figures are real measurements of that server), then `cpython-retrieval
+report`. The prices file is illustrative, to show the cost analyses; no real provider was called. Needs CPython
+3.13.15's and 3.11.7's `Lib/` for the memorizers (`cpython-retrieval pins fetch 3.13.15`).
 
-Usage: python tools/make_sample_report.py [--out docs/sample-report] [--per-tier 30] [--tiers T25,T50,T100] [--keep-logs DIR]
+Usage: python tools/make_sample_report.py [--out docs/sample-report] [--tiers T25,T200,T1000] [--keep-logs DIR]
 """
 
 from __future__ import annotations
@@ -19,39 +21,37 @@ import tempfile
 from pathlib import Path
 
 from cpython_retrieval.adapters.oracle_server import start_oracle_server
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.dataset import write_dataset
 
 PRICES = """# Illustrative prices (USD per million tokens) for the sample report; not any provider's real prices.
 models:
   openai-api/local/oracle: {input: 3.0, cached_input: 0.3, output: 15.0}
   cpython_retrieval/memorizer: {input: 0.5, output: 1.5}
+  cpython_retrieval/memorizer-3.11.7: {input: 0.5, output: 1.5}
 """
+MODELS = ("cpython_retrieval/oracle", "cpython_retrieval/memorizer", "cpython_retrieval/memorizer-3.11.7",
+          "cpython_retrieval/shotgun")
 
 
-def inspect_eval(task: str, model: str, dataset: Path, log_dir: Path, env=None) -> None:
-    cmd = ["inspect", "eval", task, "--model", model, "-T", f"dataset={dataset}", "--log-dir", str(log_dir),
-           "--display", "none", "--max-connections", "4"]
+def inspect_eval(task: str, model: str, log_dir: Path, env=None) -> None:
+    cmd = ["inspect", "eval", task, "--model", model, "--log-dir", str(log_dir), "--display", "none"]
     subprocess.run(cmd, check=True, env={**os.environ, **(env or {})})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/sample-report"))
-    parser.add_argument("--per-tier", type=int, default=30)
-    parser.add_argument("--tiers", default="T25,T50,T100", help="comma-separated tiers to run")
+    parser.add_argument("--tiers", default="T25,T200,T1000", help="comma-separated tiers to run")
     parser.add_argument("--keep-logs", type=Path, help="also copy the dataset, logs and prices file here (to rerun the report)")
     args = parser.parse_args()
     tiers = args.tiers.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        write_dataset(build_dataset(tiers=tiers, per_tier=args.per_tier), root / "ds")
         for tier in tiers:
-            for model in ("oracle", "memorizer", "shotgun"):
-                inspect_eval(f"cpython_retrieval/{tier}", f"cpython_retrieval/{model}", root / "ds", root / "logs")
+            for model in MODELS:
+                inspect_eval(f"cpython_retrieval/{tier}", model, root / "logs")
             server, base_url = start_oracle_server(first_token_delay=0.05, prefill_per_token=2e-6)
             try:
-                inspect_eval(f"cpython_retrieval/{tier}", "openai-api/local/oracle", root / "ds", root / "logs",
+                inspect_eval(f"cpython_retrieval/{tier}", "openai-api/local/oracle", root / "logs",
                              env={"LOCAL_BASE_URL": base_url, "LOCAL_API_KEY": "unused"})
             finally:
                 server.stop()

@@ -12,7 +12,8 @@ reference models are one API that dispatches on the name:
   0 under the primary scorer and 1.0 under the substring scorer, the scorer-agreement control.
 
 Model args (`-M`): `recall_pin` (or `pin`; memorizer: the CPython version whose `Lib/` it recalls, e.g.
-`-M recall_pin=3.11.7` to answer drift rows from the older release; default: the sample's `cpython_version`,
+`-M recall_pin=3.11.7` to answer drift rows from the older release; the model name
+`cpython_retrieval/memorizer-3.11.7` says the same and keeps that run apart in reports; default: the sample's `cpython_version`,
 else the default pin), `source` (memorizer: a `Lib/` folder or release tarball to recall from),
 `delay` (seconds to sleep per call, to exercise timing), and two test hooks: `fail_marker` (a path:
 while that file exists, about every other sample fails with an error, to simulate an interrupted run)
@@ -87,10 +88,13 @@ class ReferenceModelAPI(ModelAPI):
                  delay: float = 0.0, fail_marker: str | None = None, call_log: str | None = None,
                  **model_args: Any) -> None:
         super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[], config=config)
-        if model_name not in REFERENCE_MODELS:
+        kind, _, named_pin = model_name.partition("-")  # `memorizer-3.11.7`: a memorizer of that release, by name
+        if kind not in REFERENCE_MODELS or (named_pin and kind != "memorizer"):
             raise ValueError(f"unknown reference model cpython_retrieval/{model_name}; choose one of: "
-                             + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS))
-        recall = recall_pin if recall_pin not in (None, "") else pin
+                             + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS)
+                             + " (or cpython_retrieval/memorizer-<version>)")
+        self.kind = kind
+        recall = recall_pin if recall_pin not in (None, "") else (named_pin or pin)
         self.pin = None if recall in (None, "", "auto") else str(recall)
         self.source = source
         self.delay = float(delay)
@@ -127,9 +131,9 @@ class ReferenceModelAPI(ModelAPI):
 
     def _answer(self, prompt: HeadedPrompt, version: str | None) -> tuple[str, int, int]:
         """(answer, input tokens, output tokens); the head's parse and token count are shared across calls."""
-        if self.model_name == "oracle":
+        if self.kind == "oracle":
             answer = oracle_answer(prompt)
-        elif self.model_name == "shotgun":
+        elif self.kind == "shotgun":
             answer = shotgun_answer(prompt)
         else:
             from ..memorizer import memorizer_answer
