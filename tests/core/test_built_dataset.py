@@ -52,8 +52,8 @@ def test_every_answer_is_rederived_independently_from_its_context(built_small):
         for row in rows:
             assert rederive(row, texts[row["context_id"]]) == row["answer"], row["id"]
             checked[row["question_type"]] += 1
-    # T25..T100 of this stdlib offer no two-hop or aggregation question (tests/core/test_drift_and_multi_hop.py
-    # checks them where the canonical dataset's larger tiers have them)
+    # T25..T100 may or may not offer two-hop and aggregation questions, depending on this machine's stdlib
+    # (3.13's T100 has a subclass count); tests/core/test_drift_and_multi_hop.py checks the larger tiers
     single = {t for t, qt in QUESTION_TYPES.items() if qt.family == "single_needle"}
     assert single <= set(checked) <= set(QUESTION_TYPES), checked
 
@@ -84,8 +84,8 @@ def test_queried_symbols_are_unique_in_their_context(built_small):
         for row in rows:
             files = split_files(texts[row["context_id"]])
             qtype, symbol = row["question_type"], row["symbol"]
-            if qtype in ("module_function_count", "method_owner"):
-                continue  # the file is named, and the owner is checked unique by rederive
+            if qtype in ("module_function_count", "method_owner", "subclass_count"):
+                continue  # a file or a base expression, not a definition; rederive checks these answers
             if qtype in ("class_location", "absent_symbol"):
                 names = [q.rsplit(".", 1)[-1] for text in files.values() for q, _ in _walk_defs(parse(text).body)]
                 assert names.count(symbol) == (0 if qtype == "absent_symbol" else 1)
@@ -104,8 +104,11 @@ def test_rows_are_balanced_over_types_and_spread_over_depth(built_small):
         assert len(ordinary) == 100
         counts = Counter(r["question_type"] for r in ordinary)
         assert {t for t, qt in QUESTION_TYPES.items() if qt.family == "single_needle"} <= set(counts)
-        if tier == "T100":  # every type is plentiful here, so shares are equal to within one row
-            assert max(counts.values()) - min(counts.values()) <= 1, counts
+        if tier == "T100":  # single-needle types are plentiful here, so their shares are equal to within one row
+            single = [n for t, n in counts.items() if QUESTION_TYPES[t].family == "single_needle"]
+            assert max(single) - min(single) <= 1, counts
+            # two-hop and aggregation types take what candidates the context has, never more than an equal share
+            assert all(n <= max(single) for n in counts.values()), counts
         deciles = {int(r["depth"] * 10) for r in ordinary if r["depth"] is not None}
         assert len(deciles) >= 8, (tier, deciles)
 
