@@ -35,7 +35,10 @@ def test_share_gives_the_row_counts(built_perturbed):
     assert perturbed_row_count(100, 0.2) == 25 and perturbed_row_count(100, 0) == 0
     for tier in TIERS:
         assert len(_perturbed(built_perturbed, tier)) == 25
-        assert len(built_perturbed.rows[tier]) == 125
+        drift = [r for r in built_perturbed.rows[tier] if r["drift"]]
+        # drift rows come only where an older release's source is on this machine (none on 3.11; 10 on 3.13)
+        assert len(drift) in (0, 10)
+        assert len(built_perturbed.rows[tier]) == 125 + len(drift)
 
 
 def test_every_kind_in_every_tier(built_perturbed):
