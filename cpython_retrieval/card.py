@@ -239,7 +239,8 @@ a sentence found nowhere in the stdlib), `module_function_count` (a module-level
 
 All perturbation rows of a tier share one context (variant `perturbed` in the `contexts` config):
 the tier's files in the same order, some of them perturbed (one kind per file, a few definitions
-each). A perturbed file is perturbed the same way in every tier that holds it, so the perturbed
+each), as many as fit the budget at their edited size (a file that no longer fits a smaller tier's
+perturbed context comes at the end of the next tier's). A perturbed file is perturbed the same way in every tier that holds it, so the perturbed
 context of a tier begins with the perturbed context of the tier below. A tier thus has two distinct
 contexts and a prefix cache serves it with about two contexts' worth of prefill. `pair_id` links a
 perturbed row to the ordinary row asking the same question on the original context, where sampled.

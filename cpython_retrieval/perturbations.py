@@ -5,7 +5,8 @@ that answers from memory of the real stdlib gets it wrong. The design is cache-f
 
 - **One perturbed variant per tier.** All perturbation rows of a tier share one context (variant
   `perturbed`): the tier's files in the same order, the selected files replaced by their perturbed
-  text. A tier therefore has two distinct contexts, not one per row.
+  text, as many as fit the budget at their edited size (`contexts.plan_within`: a file too big for a
+  smaller tier's perturbed context moves to the end of the next tier's, keeping them prefix-aligned). A tier therefore has two distinct contexts, not one per row.
 - **Per-file, tier-independent perturbations.** Which perturbation a file gets (its kind, targets
   and new values) depends only on the seed, the file's path and text, and (for balancing kinds) the
   perturbed files before it in the seeded file order, never on the tier.
