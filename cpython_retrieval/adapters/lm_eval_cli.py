@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .lm_eval_guard import find_guard_error, install_tripwire, uninstall_tripwire
+from .lm_eval_guard import check_metadata_early, find_guard_error, install_tripwire, uninstall_tripwire
 
 SUMMARY_PREFIX = "cpython_retrieval_summary_"
 RAW_SAMPLES_FLAG = "--raw_samples"
@@ -119,6 +119,11 @@ def plan_run(args: Sequence[str]) -> WrapperRun:
     if _has_flag(args, "--include_path"):
         raise ValueError("cpython-retrieval lm-eval supplies --include_path itself and lm-eval takes only one; "
                          "run `lm_eval` directly, or from Python pass TaskManager(include_path=[...])")
+    metadata = _flag_value(args, "--metadata")
+    if metadata is not None:
+        with contextlib.suppress(ValueError):  # not JSON: lm_eval's own parser says so
+            metadata = json.loads(metadata)
+        check_metadata_early(metadata)  # a bad context_margin is refused in a second, not after lm-eval loads
     if raw and (command != "run" or not _has_flag(args, "--output_path", "-o")):
         raise ValueError(f"{RAW_SAMPLES_FLAG} needs `run` with --output_path DIR (it chooses what the per-row log holds)")
     if command == "ls":

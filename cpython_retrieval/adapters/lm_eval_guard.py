@@ -184,6 +184,15 @@ def exact_token_count(lm: Any, text: str) -> int | None:
     return len(ids) if isinstance(ids, (list, tuple)) else None
 
 
+def check_metadata_early(metadata: Any) -> None:
+    """Refuse a bad `context_margin` before lm-eval is even imported (the wrapper's first step).
+
+    The tasks check it again when they load, so plain `lm_eval` runs are refused too, only later.
+    """
+    if isinstance(metadata, dict) and not _truthy(metadata.get(SKIP_KEY)):
+        context_margin(metadata)
+
+
 # -- the check ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -199,7 +208,7 @@ class Requirement:
 MARGIN_RANGE = (0.0, 1.0)
 
 
-def _margin(metadata: dict[str, Any]) -> float:
+def context_margin(metadata: dict[str, Any]) -> float:
     """`context_margin`, checked: a number from 0 to 1 (not negative, not nan)."""
     raw = metadata.get(MARGIN_KEY, DEFAULT_MARGIN)
     try:
@@ -228,7 +237,7 @@ def check_context_window(task: str, *, o200k_prompt_tokens: int, longest_prompt:
     if _truthy(metadata.get(SKIP_KEY)):
         logger.warning("%s: context-window guard disabled (%s); truncated prompts would go unnoticed", task, SKIP_KEY)
         return None
-    margin = _margin(metadata)  # a bad value is refused whatever the backend
+    margin = context_margin(metadata)  # a bad value is refused whatever the backend
     lm, gen_kwargs, found = live_evaluation()
     if gen_kwargs and _int(gen_kwargs.get("max_gen_toks")) is not None:
         max_gen_toks = _int(gen_kwargs["max_gen_toks"])

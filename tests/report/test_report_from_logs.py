@@ -25,6 +25,8 @@ from cpython_retrieval.report.readers import find_logs
 pytestmark = pytest.mark.slow
 
 Z = 1.959963984540054
+# the venv's own `inspect`, so the tests need no activated venv on PATH
+INSPECT = str(Path(sys.executable).with_name("inspect"))
 
 #: The question types of the logs written before question families: all single-needle.
 OLDER_TYPES = ("return_annotation", "class_location", "base_classes", "module_function_count", "decorators",
@@ -39,7 +41,7 @@ def wilson(k, n):
 
 
 def inspect_eval(dataset: Path, model: str, log_dir: Path) -> None:
-    cmd = ["inspect", "eval", "cpython_retrieval/T25", "--model", model, "-T", f"dataset={dataset}", "-T", "trials=2",
+    cmd = [INSPECT, "eval", "cpython_retrieval/T25", "--model", model, "-T", f"dataset={dataset}", "-T", "trials=2",
            "--log-dir", str(log_dir), "--display", "none"]
     result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "INSPECT_LOG_LEVEL": "warning"}, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -54,7 +56,7 @@ def runs(tmp_path_factory):
         inspect_eval(root / "ds", model, root / "logs" / name)
     # `inspect eval-retry` writes a new log of the same task that carries the finished samples over
     (original,) = (root / "logs" / "oracle").glob("*.eval")
-    result = subprocess.run(["inspect", "eval-retry", str(original), "--log-dir", str(root / "logs" / "oracle"), "--display", "none"],
+    result = subprocess.run([INSPECT, "eval-retry", str(original), "--log-dir", str(root / "logs" / "oracle"), "--display", "none"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(list((root / "logs" / "oracle").glob("*.eval"))) == 2
@@ -267,7 +269,7 @@ def test_logs_not_from_these_tasks_are_refused(tmp_path):
     task = tmp_path / "foreign.py"
     task.write_text("from inspect_ai import Task, task\nfrom inspect_ai.dataset import Sample\n"
                     "@task\ndef foreign():\n    return Task(dataset=[Sample(input='hi', target='x')])\n")
-    subprocess.run(["inspect", "eval", task.name, "--model", "cpython_retrieval/oracle", "--log-dir", str(tmp_path / "logs"),
+    subprocess.run([INSPECT, "eval", task.name, "--model", "cpython_retrieval/oracle", "--log-dir", str(tmp_path / "logs"),
                     "--display", "none"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert list((tmp_path / "logs").glob("*.eval")), "the foreign task wrote a log"
     with pytest.raises(RetrievalError, match="not of the cpython_retrieval tasks"):
