@@ -37,24 +37,23 @@ def _positive(value: str) -> int:
     return number
 
 
-def _share(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
-    if not 0 <= number < 1:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1 (got {value})")
-    return number
+def _fraction(*, one_allowed: bool):
+    """An argparse type for a share: from 0 to 1, 1 itself only where `one_allowed` (nan is refused either way)."""
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
+        if not (0 <= number <= 1 if one_allowed else 0 <= number < 1):  # nan fails every comparison
+            bounds = "between 0 and 1" if one_allowed else "at least 0 and below 1"
+            raise argparse.ArgumentTypeError(f"must be {bounds} (got {value})")
+        return number
+    return parse
 
 
-def _drift_share(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
-    if not 0 <= number <= 1:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {value})")
-    return number
+# a tier's rows are at least 0 and below 1 perturbed; drift rows are counted per ordinary row, up to one each
+_share = _fraction(one_allowed=False)
+_drift_share = _fraction(one_allowed=True)
 
 
 def _types(value: str) -> list[str]:

@@ -32,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .atomic_files import replace_dir
 from .build import BuiltDataset
 from .card import render_card
 from .errors import RetrievalError
@@ -166,7 +167,7 @@ def write_dataset(built: BuiltDataset, out_dir: str | Path) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.partial-"))
     try:
         _write_into(built, tmp)
-        _swap_into_place(tmp, out)
+        replace_dir(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     manifest = read_manifest(out)
@@ -187,18 +188,6 @@ def _write_into(built: BuiltDataset, folder: Path) -> None:
     manifest["data_files"] = {name: _sha256(folder / name) for name in listed}
     manifest["manifest_sha256"] = manifest_digest(manifest)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _swap_into_place(new: Path, out: Path) -> None:
-    """Replace `out` by `new` with two renames: an interruption leaves the old folder (maybe set aside) or the new."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-    new.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _sha256(path: Path) -> str:

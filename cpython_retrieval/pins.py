@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .atomic_files import write_text
 from .errors import RetrievalError
 
 PIN_PACKAGE = "cpython_retrieval.pin_manifests"
@@ -140,7 +141,7 @@ def oldest_pin_version() -> str:
 
 def write_pin(pin: Pin, directory: Path) -> Path:
     path = directory / f"{pin.version}.json"
-    path.write_text(pin.to_json(), encoding="utf-8")
+    write_text(path, pin.to_json())
     return path
 
 

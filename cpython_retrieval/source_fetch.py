@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tarfile
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
+from .atomic_files import replace_dir
 from .errors import RetrievalError
 from .pins import Pin
 
@@ -126,7 +126,7 @@ def fetch_release(pin: Pin, cache_dir: Path | None = None, *, tarball: str | Pat
         record = {"version": pin.version, "tarball_sha256": pin.tarball_sha256, "fetched_from": fetched_from,
                   "files": files, "segment_tokens": counts}
         (extracted / SOURCE_RECORD).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        _replace_dir(extracted, target)
+        replace_dir(extracted, target)
     return CachedSource(target / "Lib", pin.tarball_sha256, files, counts)
 
 
@@ -143,18 +143,6 @@ def _download(url: str, archive: Path, timeout: float) -> None:
         raise ValueError(f"unsupported URL scheme {scheme!r}")
     with urllib.request.urlopen(url, timeout=timeout) as response, archive.open("wb") as out:
         shutil.copyfileobj(response, out)
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move `new` to `target`, replacing whatever was there, without ever leaving a mix of the two."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def extract_lib(archive: Path, dest: Path) -> None:

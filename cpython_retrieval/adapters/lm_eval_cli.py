@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ..atomic_files import write_text
 from .lm_eval_guard import check_metadata_early, find_guard_error, install_tripwire, uninstall_tripwire
 
 SUMMARY_PREFIX = "cpython_retrieval_summary_"
@@ -262,7 +263,7 @@ def _report(argv: Sequence[str], started: float) -> None:
         return
     summary = summarize_samples(samples)
     target = latest.parent / f"{SUMMARY_PREFIX}{stamp}.json"
-    target.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    write_text(target, json.dumps(summary, indent=1) + "\n")
     print(format_summary(summary))
     print(f"cpython-retrieval summary written to {target}")
 

@@ -8,7 +8,6 @@ the first rows of any `--limit N` cover the types.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import analyses, charts, inputs
 from .blocks import Heading, Image, Paragraph, Table, to_html, to_markdown
+from ..atomic_files import write_text
 from .charts import FAMILY_LABELS
 from .prices import Prices
 from .records import RowRecord
@@ -49,11 +50,11 @@ def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices
     }
     families_of = {r.question_type: r.family for r in counted}
     blocks = _blocks(summary, families_of, duplicates, out)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
     if fmt == "html":
-        (out / "report.html").write_text(to_html(blocks, "cpython-retrieval report"), encoding="utf-8")
+        write_text(out / "report.html", to_html(blocks, "cpython-retrieval report"))
     else:
-        (out / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
+        write_text(out / "report.md", to_markdown(blocks))
     return summary
 
 

@@ -20,7 +20,7 @@ _ABSENT = re.compile(
             r"\bnot[\s_-]*present\b",
             rf"\bnot\s+(?:[\w-]+\s+){{0,3}}?(?:in|within|among|inside|part\s+of|anywhere\s+in)\s+{_WHERE}",
             rf"\b(?:isn't|aren't|wasn't)\s+(?:[\w-]+\s+){{0,3}}?(?:in|within|among|inside)\s+{_WHERE}",
-            rf"\b(?:no|none\s+of\s+the)\s+(?:provided\s+|given\s+)?(?:files?|modules?)\s+(?:in\s+the\s+context\s+)?"
+            r"\b(?:no|none\s+of\s+the)\s+(?:provided\s+|given\s+)?(?:files?|modules?)\s+(?:in\s+the\s+context\s+)?"
             r"(?:defines?|contains?|declares?|includes?)\b",
             r"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to)\s+(?:be\s+)?(?:find|found|locate|located)\b",
             r"\bdoes(?:n't|\s+not)\s+(?:appear|exist)\b",

@@ -111,6 +111,9 @@ class FaultyServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}" + ("/v1" if self.wire == "openai" else "")
 
+    def __exit__(self, *exc_info) -> None:  # socketserver's own only closes the socket, leaving the thread serving
+        self.stop()
+
     def stop(self) -> None:
         self.released.set()
         self.shutdown()
@@ -282,16 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         self._sse(chunk({"role": "assistant", "content": ""}))
         time.sleep(self.server.plan.first_token_delay)
-        pieces = _pieces(text)
-        if fault in ("cut", "drop"):
-            pieces = pieces[: max(1, len(pieces) // 2)]
-        exchange.answered = "".join(pieces)
-        for i, piece in enumerate(pieces):
-            self._sse(chunk({"content": piece}))
-            if i == 0:
-                exchange.first_content = time.perf_counter()
-        if fault in ("cut", "drop"):
-            self._end_stream(fault)
+        if not self._send_pieces(exchange, text, lambda piece: self._sse(chunk({"content": piece}))):
             return
         if fault != "no_finish":
             self._sse(chunk({}, finish=exchange.finish_reason))
@@ -303,6 +297,24 @@ class _Handler(BaseHTTPRequestHandler):
         if fault != "no_done":
             self._sse("[DONE]")
         self._end_stream(fault)
+
+    def _send_pieces(self, exchange: Exchange, text: str, send: Callable[[str], None]) -> bool:
+        """Stream the reply in pieces (half of them under a cut or drop fault, which then ends the stream here).
+
+        Returns whether the stream goes on to its finish reason; the first piece's time is the server-side TTFT.
+        """
+        pieces = _pieces(text)
+        if exchange.fault in ("cut", "drop"):
+            pieces = pieces[: max(1, len(pieces) // 2)]
+        exchange.answered = "".join(pieces)
+        for i, piece in enumerate(pieces):
+            send(piece)
+            if i == 0:
+                exchange.first_content = time.perf_counter()
+        if exchange.fault in ("cut", "drop"):
+            self._end_stream(exchange.fault)
+            return False
+        return True
 
     # -- Anthropic messages --
     def _anthropic_message(self, body, text: str, stop_reason: str | None, output_tokens: int) -> dict[str, Any]:
@@ -327,17 +339,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._sse({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
                   event="content_block_start")
         time.sleep(self.server.plan.first_token_delay)
-        pieces = _pieces(text)
-        if fault in ("cut", "drop"):
-            pieces = pieces[: max(1, len(pieces) // 2)]
-        exchange.answered = "".join(pieces)
-        for i, piece in enumerate(pieces):
-            self._sse({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
-                      event="content_block_delta")
-            if i == 0:
-                exchange.first_content = time.perf_counter()
-        if fault in ("cut", "drop"):
-            self._end_stream(fault)
+        if not self._send_pieces(exchange, text, lambda piece: self._sse(
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+                event="content_block_delta")):
             return
         self._sse({"type": "content_block_stop", "index": 0}, event="content_block_stop")
         self._sse({"type": "message_delta", "delta": {"stop_reason": exchange.finish_reason, "stop_sequence": None},

@@ -96,13 +96,10 @@ def _assert_ttft_is_the_attempts_own(call, requests) -> None:
 def test_faults_are_retried_never_scored_and_ttft_is_per_attempt(small_dataset, ordinary_rows, answers, tmp_path):
     chosen = ordinary_rows[: 2 * len(MIXED_FAULTS)]  # `--limit` takes the tier's first rows
     plan = {_block(r): MIXED_FAULTS[i % len(MIXED_FAULTS)] for i, r in enumerate(chosen)}
-    server = FaultyServer(answers=answers, faults=first_attempt_by_question(plan),
-                          first_token_delay=FIRST_TOKEN_DELAY_S, retry_after=INJECTED_DELAY_S)
-    try:
+    with FaultyServer(answers=answers, faults=first_attempt_by_question(plan),
+                      first_token_delay=FIRST_TOKEN_DELAY_S, retry_after=INJECTED_DELAY_S) as server:
         log = _eval("openai-api/local/faulty", _openai_env(server), small_dataset, tmp_path,
                     "--limit", str(len(chosen)), "--attempt-timeout", str(ATTEMPT_TIMEOUT_S))
-    finally:
-        server.stop()
     assert log.status == "success"
     assert sorted(_question(s) for s in log.samples) == sorted(plan)
     by_question = _by_question(server)
@@ -136,12 +133,9 @@ def test_faults_are_retried_never_scored_and_ttft_is_per_attempt(small_dataset, 
 
 
 def test_reply_without_finish_reason_fails_the_sample_and_retry_on_error_reruns_it(small_dataset, answers, tmp_path):
-    server = FaultyServer(answers=answers, faults=first_attempt("no_finish"), first_token_delay=0.0)
-    try:
+    with FaultyServer(answers=answers, faults=first_attempt("no_finish"), first_token_delay=0.0) as server:
         log = _eval("openai-api/local/faulty", _openai_env(server), small_dataset, tmp_path,
                     "--limit", "3", "--retry-on-error", "1")
-    finally:
-        server.stop()
     assert log.status == "success"
     for sample in log.samples:
         assert sample.scores["ast_semantic_match"].value == 1.0
@@ -153,12 +147,9 @@ def test_reply_without_finish_reason_fails_the_sample_and_retry_on_error_reruns_
 
 
 def test_output_budget_cut_off_gets_no_credit_and_stream_false_is_honoured(small_dataset, answers, tmp_path):
-    server = FaultyServer(answers=answers, first_token_delay=0.0)
-    try:
+    with FaultyServer(answers=answers, first_token_delay=0.0) as server:
         log = _eval("openai-api/local/faulty", _openai_env(server), small_dataset, tmp_path,
                     "-M", "stream=false", "--max-tokens", "1")
-    finally:
-        server.stop()
     assert log.status == "success"
     exchanges = server.chat_exchanges()
     assert exchanges and all(not e.stream and e.max_tokens == 1 for e in exchanges)
@@ -180,12 +171,10 @@ def test_output_budget_cut_off_gets_no_credit_and_stream_false_is_honoured(small
 @pytest.mark.parametrize("provider", ["vllm", "sglang"])
 def test_vllm_and_sglang_servers_first_call_ttft_excludes_setup(provider, small_dataset, answers, tmp_path):
     """vLLM builds its client and probes `/v1/models` (held 3 s here) on the first call: not part of any TTFT."""
-    server = FaultyServer(answers=answers, first_token_delay=FIRST_TOKEN_DELAY_S, models_delay=INJECTED_DELAY_S)
-    try:
+    with FaultyServer(answers=answers, first_token_delay=FIRST_TOKEN_DELAY_S,
+                      models_delay=INJECTED_DELAY_S) as server:
         log = _eval(f"{provider}/faulty", {f"{provider.upper()}_BASE_URL": server.base_url}, small_dataset, tmp_path,
                     "--limit", "4", "--max-connections", "4")
-    finally:
-        server.stop()
     assert log.status == "success"
     assert server.model_probes >= (1 if provider == "vllm" else 0)
     by_question = _by_question(server)
@@ -204,13 +193,10 @@ def _anthropic_env(server: FaultyServer) -> dict[str, str]:
 
 
 def test_anthropic_cut_stream_is_retried_and_cache_prompt_marks_the_context(small_dataset, answers, tmp_path):
-    server = FaultyServer(answers=answers, faults=first_attempt("cut"), wire="anthropic",
-                          first_token_delay=FIRST_TOKEN_DELAY_S)
-    try:
+    with FaultyServer(answers=answers, faults=first_attempt("cut"), wire="anthropic",
+                      first_token_delay=FIRST_TOKEN_DELAY_S) as server:
         log = _eval("anthropic/claude-sonnet-4-5", _anthropic_env(server), small_dataset, tmp_path,
                     "--limit", "4", "--cache-prompt=true")
-    finally:
-        server.stop()
     assert log.status == "success"
     by_question = _by_question(server)
     for sample in log.samples:
@@ -230,12 +216,9 @@ def test_anthropic_cut_stream_is_retried_and_cache_prompt_marks_the_context(smal
 
 
 def test_anthropic_streaming_false_works_within_the_task_budget(small_dataset, answers, tmp_path):
-    server = FaultyServer(answers=answers, wire="anthropic", first_token_delay=0.0)
-    try:
+    with FaultyServer(answers=answers, wire="anthropic", first_token_delay=0.0) as server:
         log = _eval("anthropic/claude-sonnet-4-5", _anthropic_env(server), small_dataset, tmp_path,
                     "--limit", "3", "-M", "streaming=false")
-    finally:
-        server.stop()
     assert log.status == "success"
     assert all(s.scores["ast_semantic_match"].value == 1.0 for s in log.samples)
     assert all(c["ttft_source"] == "unavailable" for s in log.samples for c in s.store[CALLS_KEY])

@@ -245,6 +245,7 @@ def test_a_log_without_scored_samples_is_an_error(tmp_path, runs):
 
 def test_lm_eval_samples_are_read(tmp_path, runs):
     rows, _, root, _ = runs
+    rows = [r for r in rows if not r.get("drift")]  # the first four are made drift rows below (3.13 builds have real ones)
     folder = tmp_path / "lm" / "model"
     folder.mkdir(parents=True)
     (folder / "results_2026-01-01T00-00-00.json").write_text(json.dumps({"config": {"model": "local-chat-completions", "model_args": "model=oracle,base_url=x"}}))
