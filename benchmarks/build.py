@@ -6,15 +6,14 @@
   each perturbed file, which any format-preserving libcst transform must do at least once.
 
 Aims (issue 13): the ordinary build within 3x floor A, the full build within 2x floor B. Floors are measured
-with the cyclic garbage collector off, as the build runs (see `build._no_cyclic_gc`), so neither side pays for
-collections the other skips. Usage: python benchmarks/build.py [--repeat N] [--tiers T25,...]
+with the cyclic garbage collector off, as the build runs (the same `build.no_cyclic_gc`), so neither side pays
+for collections the other skips. Usage: python benchmarks/build.py [--repeat N] [--tiers T25,...]
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import gc
 import json
 import statistics
 import time
@@ -22,22 +21,12 @@ import warnings
 
 import libcst
 
-from cpython_retrieval.build import build_dataset
+from cpython_retrieval.build import build_dataset, no_cyclic_gc
 from cpython_retrieval.contexts import DEFAULT_TIERS
 from cpython_retrieval.corpus import find_lib_dir, interpreter_lib
 
 
-def _no_gc(fn):
-    def run(*args):
-        gc.disable()
-        try:
-            return fn(*args)
-        finally:
-            gc.enable()
-    return run
-
-
-@_no_gc
+@no_cyclic_gc()  # as the build runs
 def ast_floor(lib, paths) -> float:
     start = time.perf_counter()
     for rel in paths:
@@ -48,7 +37,7 @@ def ast_floor(lib, paths) -> float:
     return time.perf_counter() - start
 
 
-@_no_gc
+@no_cyclic_gc()  # as the build runs
 def libcst_floor(lib, paths) -> float:
     start = time.perf_counter()
     for rel in paths:

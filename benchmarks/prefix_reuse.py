@@ -30,13 +30,13 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from cpython_retrieval.contexts import HEADER_PATTERN, sort_tiers
+from cpython_retrieval.prompt_cache import text_sha256
 from cpython_retrieval.tokens import get_counter
 
 QUESTION_SEPARATOR = "\n\n"
@@ -82,6 +82,20 @@ def trie_tokens(sequences, count) -> int:
     return total
 
 
+def shared_prefix_tokens(before: list[tuple[str, str]], after: list[tuple[str, str]], count: Tokens) -> int:
+    """Tokens of the leading segments two contexts have in common (what a one-context cache keeps)."""
+    shared = 0
+    for a, b in zip(before, after):
+        if a != b:
+            break
+        shared += count(a[1])
+    return shared
+
+
+def context_tokens(text: str, count: Tokens) -> int:
+    return sum(count(s) for _, s in segments(text))
+
+
 def replay(calls: list[Call], contexts: dict[str, str], count: Tokens) -> dict:
     """Prefill of the calls in their order, under an unbounded cache and a one-context cache."""
     segs = {cid: segments(contexts[cid]) for cid in {c.context_id for c in calls}}
@@ -93,11 +107,7 @@ def replay(calls: list[Call], contexts: dict[str, str], count: Tokens) -> dict:
         current = segs[call.context_id]
         shared = 0
         if previous is not None:
-            before = segs[previous.context_id]
-            for a, b in zip(before, current):
-                if a != b:
-                    break
-                shared += count(a[1])
+            shared = shared_prefix_tokens(segs[previous.context_id], current, count)
             if previous.context_id != call.context_id:
                 switches += 1
         one_context += sum(count(s) for _, s in current) - shared
@@ -117,7 +127,7 @@ def _worth(result: dict, base: int) -> dict:
 def design_report(rows: list[dict], contexts: dict[str, str], count: Tokens) -> dict:
     """The stored send order, the per-row perturbation design, and what drift and perturbed rows cost."""
     original_id = next(r["context_id"] for r in rows if not r["perturbed"])
-    base = sum(count(s) for _, s in segments(contexts[original_id]))
+    base = context_tokens(contexts[original_id], count)
     stored = _worth(replay([Call(r["context_id"], r["question"]) for r in rows], contexts, count), base)
     per_row_contexts = dict(contexts)
     per_row_calls = []
@@ -140,12 +150,7 @@ def design_report(rows: list[dict], contexts: dict[str, str], count: Tokens) -> 
         cost[label] = {"rows": len(extra), "added_prefill": added, "added_contexts": added / base,
                        "added_context_switches": with_extra["switches"] - without["switches"]}
     perturbed_id = next((r["context_id"] for r in rows if r["perturbed"]), None)
-    shared = 0
-    if perturbed_id:
-        for a, b in zip(original, segments(contexts[perturbed_id])):
-            if a != b:
-                break
-            shared += count(a[1])
+    shared = shared_prefix_tokens(original, segments(contexts[perturbed_id]), count) if perturbed_id else 0
     return {"stored_order": stored, "per_row_design": per_row, "row_costs": cost,
             "perturbed_shares_prefix_tokens": shared}
 
@@ -167,7 +172,7 @@ def _inspect_calls(log_path: Path) -> tuple[str, list[Call], str]:
 
 def _server_calls(path: Path, contexts: dict[str, str]) -> dict[str, list[Call]]:
     """Requests in arrival order, by tier, matched to contexts by the sha256 of the context text."""
-    by_hash = {hashlib.sha256(text.encode()).hexdigest(): cid for cid, text in contexts.items()}
+    by_hash = {text_sha256(text): cid for cid, text in contexts.items()}  # the server's own digest
     out: dict[str, list[Call]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
@@ -217,17 +222,18 @@ def main(argv=None) -> int:
         for log in args.inspect_log:
             tier, calls, path = _inspect_calls(log)
             folder, _, contexts = _load_dataset(args.dataset or (Path(path) if path else None), [tier])
-            base = sum(count(s) for _, s in segments(contexts[next(c.context_id for c in calls if "-original-" in c.context_id)]))
+            base = context_tokens(contexts[next(c.context_id for c in calls if "-original-" in c.context_id)], count)
             replays[tier] = _worth(replay(calls, contexts, count), base)
         out["inspect"] = replays
     if args.server_log:
         folder, rows, contexts = _load_dataset(args.dataset, args.tiers)
         by_tier = _server_calls(args.server_log, contexts)
         out["server"] = {}
-        for tier, calls in sorted(by_tier.items(), key=lambda kv: int(kv[0][1:])):
+        for tier in sort_tiers(by_tier):
+            calls = by_tier[tier]
             original = next(r["context_id"] for r in rows.get(tier, []) if not r["perturbed"]) if tier in rows else \
                 next(c.context_id for c in calls if "-original-" in c.context_id)
-            base = sum(count(s) for _, s in segments(contexts[original]))
+            base = context_tokens(contexts[original], count)
             out["server"][tier] = _worth(replay(calls, contexts, count), base)
     if not args.inspect_log and not args.server_log:
         folder, rows, contexts = _load_dataset(args.dataset, args.tiers)

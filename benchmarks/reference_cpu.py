@@ -113,12 +113,17 @@ def run_measured(args: list[str]) -> dict:
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    figures = wait_usage(proc)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{output.decode()[-3000:]}")
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "rss_gb": usage.ru_maxrss / 1024**2,
-            "wall_s": time.perf_counter() - start}
+    return {**figures, "wall_s": time.perf_counter() - start}
+
+
+def wait_usage(proc: subprocess.Popen) -> dict:
+    """Reap the child (setting its returncode); its CPU seconds (user + sys) and peak RSS, from wait4."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "rss_gb": usage.ru_maxrss / 1024**2}
 
 
 def inspect_run(kind: str, dataset: str, tier: str, trials: int) -> dict:
@@ -163,9 +168,7 @@ def server_run(dataset: str, tier: str, requests: bool) -> tuple[dict, int]:
             sent += 1
         conn.close()
     proc.send_signal(signal.SIGTERM)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "rss_gb": usage.ru_maxrss / 1024**2}, sent
+    return wait_usage(proc), sent
 
 
 def main() -> None:

@@ -209,7 +209,7 @@ sampled like ordinary rows, those with a stale answer first, and never repeat an
 
 | tier | drifted facts offered | rows | kinds |
 |---|---|---|---|
-{{table}}""".replace("{table}", table)
+{table}"""
 
 
 def _perturbation_section(manifest) -> str:

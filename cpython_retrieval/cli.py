@@ -75,8 +75,8 @@ class _OneLineErrors(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrors(prog="cpython-retrieval", description=__doc__.splitlines()[0],
-                                     epilog="Exit codes: 0 success, 2 bad input (one line on stderr naming the "
-                                            "problem and the fix), 1 unexpected error. Details: docs/.")
+                            epilog="Exit codes: 0 success, 2 bad input (one line on stderr naming the problem and the "
+                                   "fix), 1 unexpected error. Details: docs/.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrors)
 

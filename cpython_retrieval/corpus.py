@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import RetrievalError
 from .pins import Pin
-from .source_fetch import SourceUnavailable, cached_source, fetch_release, is_tarball
+from .source_fetch import SourceUnavailable, cached_source, fetch_release, is_tarball, sha256_file
 
 #: Directory names whose files are never part of the corpus (tests, IDLE, the 2to3 grammar, third-party).
 EXCLUDED_DIRS = frozenset({"test", "tests", "idlelib", "lib2to3", "site-packages", "__pycache__", "lib-dynload"})
@@ -74,6 +74,11 @@ def scope_files(lib_dir: Path) -> list[str]:
             if in_scope(relative) and os.path.isfile(os.path.join(directory, name)):
                 found.append(relative)
     return sorted(found)
+
+
+def scope_hashes(lib_dir: Path) -> dict[str, str]:
+    """sha256 of every corpus file under `lib_dir`, by path relative to it, in `scope_files` order."""
+    return {relative: sha256_file(lib_dir / relative) for relative in scope_files(lib_dir)}
 
 
 def find_lib_dir(source: Path) -> Path:

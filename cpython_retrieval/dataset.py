@@ -36,6 +36,7 @@ from .atomic_files import replace_dir
 from .build import BuiltDataset
 from .card import render_card
 from .errors import RetrievalError
+from .source_fetch import sha256_file
 
 ROW_SCHEMA = pa.schema(
     [
@@ -185,14 +186,9 @@ def _write_into(built: BuiltDataset, folder: Path) -> None:
     manifest["writer"] = {"pyarrow": pa.__version__}
     (folder / CARD).write_text(render_card(built, manifest), encoding="utf-8")
     listed = sorted([*(f"data/{t}.parquet" for t in built.rows), f"data/{CONTEXTS_CONFIG}.parquet", CARD, LICENSE])
-    manifest["data_files"] = {name: _sha256(folder / name) for name in listed}
+    manifest["data_files"] = {name: sha256_file(folder / name) for name in listed}
     manifest["manifest_sha256"] = manifest_digest(manifest)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 # --- reading, verified ----------------------------------------------------------------------------
@@ -245,7 +241,7 @@ def verify_dataset(folder: Path, raw: bytes | None = None) -> dict[str, Any]:
         path = folder / name
         if not path.is_file():
             raise DatasetCorrupt(f"{folder}: {name} is missing; the folder is incomplete")
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != expected:
             raise DatasetCorrupt(f"{folder}: {name} has sha256 {actual[:12]}..., its manifest says {expected[:12]}... "
                                  f"(a flipped bit or a truncated file); the folder is corrupt")

@@ -165,7 +165,6 @@ class CstCollector:
         last = self.span(last_param.annotation.annotation if last_param.annotation else last_param.name).end
         return tuple(name for name, _ in ordered), Span(first, last)
 
-
     def record_import(self, node) -> None:
         code = cst.Module([]).code_for_node
         if isinstance(node, cst.Import):

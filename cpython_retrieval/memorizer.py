@@ -73,7 +73,7 @@ class Memorizer:
                     self.index.add(path, self.texts[path])
 
     def answer(self, prompt: str | HeadedPrompt) -> str:
-        prompt = prompt if isinstance(prompt, HeadedPrompt) else headed(prompt)
+        prompt = headed(prompt)
         shown = _SHOWN.get(prompt.key, lambda: _shown_paths(prompt.head))
         q = parse_question(prompt_question(prompt))
         if q is None:

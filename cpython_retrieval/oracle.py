@@ -24,14 +24,13 @@ one file that defines the class at top level, else `NOT PRESENT`. A prompt with 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from .contexts import HEADER_PATTERN
 from .definitions import ParsedModule, parse_module
 from .facts import Fact, module_facts
-from .prompt import CONTEXT_CLOSE, CONTEXT_OPEN
-from .prompt_cache import QUESTION_MARK, HeadedPrompt, OnceCache, headed
+from .prompt import CONTEXT_CLOSE, CONTEXT_OPEN, QUESTION_MARK
+from .prompt_cache import HeadedPrompt, OnceCache, headed, text_sha256
 from .question_text import ParsedQuestion, parse_question
 from .question_types import NOT_PRESENT
 
@@ -109,8 +108,7 @@ _FILES: OnceCache[str, ParsedFile] = OnceCache(4096)
 
 def parse_file(path: str, text: str) -> ParsedFile:
     """The file's parse and facts, computed once per process for the same path and text."""
-    key = hashlib.sha256(f"{path}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
-    return _FILES.get(key, lambda: _parse_file(path, text))
+    return _FILES.get(text_sha256(f"{path}\0{text}"), lambda: _parse_file(path, text))
 
 
 @dataclass
@@ -224,8 +222,7 @@ _HEADS: OnceCache[str, "FileIndex | None"] = OnceCache(8)
 
 def context_index(context: str) -> FileIndex:
     """The parsed context, once per process per context text (keyed by its sha256)."""
-    key = hashlib.sha256(context.encode("utf-8", "surrogatepass")).hexdigest()
-    return _CONTEXTS.get(key, lambda: FileIndex.from_files(split_context(context)))
+    return _CONTEXTS.get(text_sha256(context), lambda: FileIndex.from_files(split_context(context)))
 
 
 def prompt_index(prompt: HeadedPrompt) -> FileIndex | None:
@@ -237,13 +234,9 @@ def prompt_index(prompt: HeadedPrompt) -> FileIndex | None:
     return _HEADS.get(prompt.key, make)
 
 
-def _as_headed(prompt: str | HeadedPrompt) -> HeadedPrompt:
-    return prompt if isinstance(prompt, HeadedPrompt) else headed(prompt)
-
-
 def oracle_answer(prompt: str | HeadedPrompt) -> str:
     """Answer a rendered prompt (`render_prompt` output, or the chat messages concatenated) from its files."""
-    prompt = _as_headed(prompt)
+    prompt = headed(prompt)
     parsed = parse_question(prompt_question(prompt))
     index = prompt_index(prompt)
     if index is None:
@@ -260,7 +253,7 @@ def shotgun_answer(prompt: str | HeadedPrompt) -> str:
     it: the reference model behind the report's scorer-agreement analysis, and a model that is wrong
     on purpose for tests.
     """
-    prompt = _as_headed(prompt)
+    prompt = headed(prompt)
     answer = oracle_answer(prompt)
     parsed = parse_question(prompt_question(prompt))
     qtype = parsed.question_type if parsed is not None else ""

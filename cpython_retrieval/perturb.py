@@ -357,7 +357,9 @@ class _NameUses(cst.CSTVisitor):
         self.occurrences: dict[str, int] = {n: 0 for n in names}  # Name nodes, of any role
         self.unsafe: dict[str, str] = {}
         self.in_all: dict[str, int] = {n: 0 for n in names}  # string entries of the module's `__all__`
-        self.depth = 0
+        self.depth = 0  # inside how many function and class bodies
+        self.all_depth = 0  # inside how many module-level `__all__` assignments
+        self.classes_seen: set[str] = set()
 
     def _mark(self, name: str, why: str) -> None:
         if name in self.names:
@@ -397,39 +399,33 @@ class _NameUses(cst.CSTVisitor):
         self.depth -= 1
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if node.name.value in self.occurrences and (self.depth or self._classes_seen(node.name.value)):
+        if node.name.value in self.occurrences and (self.depth or _seen_before(self.classes_seen, node.name.value)):
             self._mark(node.name.value, "another class of that name")
         self.depth += 1
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.depth -= 1
 
-    def _classes_seen(self, name: str) -> bool:
-        seen = getattr(self, "_seen", set())
-        self._seen = seen | {name}
-        return name in seen
-
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if self._all_depth and node.evaluated_value in self.in_all:
+        if self.all_depth and node.evaluated_value in self.in_all:
             self.in_all[node.evaluated_value] += 1
 
-    _all_depth = 0
+    def _assigns_all(self, node: cst.Assign | cst.AugAssign) -> bool:
+        """A module-level `__all__ = ...` or `__all__ += ...`."""
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        return not self.depth and any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if not self.depth and any(isinstance(t.target, cst.Name) and t.target.value == "__all__" for t in node.targets):
-            self._all_depth += 1
+        self.all_depth += self._assigns_all(node)
 
     def leave_Assign(self, node: cst.Assign) -> None:
-        if not self.depth and any(isinstance(t.target, cst.Name) and t.target.value == "__all__" for t in node.targets):
-            self._all_depth -= 1
+        self.all_depth -= self._assigns_all(node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if not self.depth and isinstance(node.target, cst.Name) and node.target.value == "__all__":
-            self._all_depth += 1
+        self.all_depth += self._assigns_all(node)
 
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
-        if not self.depth and isinstance(node.target, cst.Name) and node.target.value == "__all__":
-            self._all_depth -= 1
+        self.all_depth -= self._assigns_all(node)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, _BINDERS):
@@ -524,6 +520,7 @@ class _AstUses:
     occurrences: dict[str, int]
     unsafe: dict[str, str]
     in_all: dict[str, int]
+    classes_seen: set[str] = dataclasses.field(default_factory=set)
 
 
 def _name_uses_with_ast(text: str, names: set[str]) -> _AstUses | None:
@@ -580,7 +577,7 @@ def _name_uses_with_ast(text: str, names: set[str]) -> _AstUses | None:
             mark(node.name, "a function of that name")
         elif isinstance(node, ast.ClassDef) and node.name in names:
             uses.occurrences[node.name] += 1  # libcst counts the class's own name node
-            if depth or _seen_class(uses, node.name):
+            if depth or _seen_before(uses.classes_seen, node.name):
                 mark(node.name, "another class of that name")
         elif type(node).__name__ in ("TypeVar", "TypeVarTuple", "ParamSpec") and getattr(node, "name", None):
             mark(node.name, f"bound by {type(node).__name__}")
@@ -598,8 +595,8 @@ def _name_uses_with_ast(text: str, names: set[str]) -> _AstUses | None:
     return uses
 
 
-def _seen_class(uses: _AstUses, name: str) -> bool:
-    seen = uses.__dict__.setdefault("_classes", set())
+def _seen_before(seen: set[str], name: str) -> bool:
+    """Whether `name` was seen before this call (it is now)."""
     if name in seen:
         return True
     seen.add(name)

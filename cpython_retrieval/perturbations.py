@@ -97,10 +97,6 @@ class Vocabulary:
             files_with.update(set(_IDENTIFIER.findall(text)))
         return cls(dict(files_with), "\n".join(texts))
 
-    @property
-    def identifiers(self):
-        return self.files_with.keys()
-
     def is_fresh(self, word: str) -> bool:
         return word not in self.files_with and word not in self.text
 

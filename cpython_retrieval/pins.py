@@ -52,10 +52,6 @@ class Pin:
         return not self.files and bool(self.tarball_sha256)
 
     @property
-    def pinned(self) -> bool:
-        return bool(self.files) or bool(self.tarball_sha256)
-
-    @property
     def tarball_urls(self) -> list[str]:
         return [u for u in (self.tarball_url, *self.mirrors) if u]
 
@@ -87,7 +83,7 @@ class Pin:
 def available_pins() -> list[str]:
     """Versions with a shipped manifest, oldest first."""
     names = [p.name[: -len(".json")] for p in resources.files(PIN_PACKAGE).iterdir() if p.name.endswith(".json")]
-    return sorted(names, key=_version_key)
+    return sorted(names, key=version_key)
 
 
 def load_pin(version: str) -> Pin:
@@ -136,6 +132,7 @@ def default_pin_version() -> str:
 
 
 def oldest_pin_version() -> str:
+    """The oldest shipped pin: the default older release drift rows compare with."""
     return available_pins()[0]
 
 
@@ -145,5 +142,6 @@ def write_pin(pin: Pin, directory: Path) -> Path:
     return path
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
+    """`3.13.15` -> (3, 13, 15): release order, not string order."""
     return tuple(int(part) for part in version.split(".") if part.isdigit())

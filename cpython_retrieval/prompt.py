@@ -22,6 +22,8 @@ CLOSED_BOOK_INSTRUCTIONS = (
 
 CONTEXT_OPEN = "<files>\n"
 CONTEXT_CLOSE = "</files>"
+#: Opens the per-question part of every prompt (everything before its last occurrence is shared by a context's rows).
+QUESTION_MARK = "Question: "
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,10 @@ class PromptParts:
 
 def prompt_parts(question: str, context: str | None, *, cpython_version: str = "", no_context: bool = False) -> PromptParts:
     if no_context:
-        return PromptParts(CLOSED_BOOK_INSTRUCTIONS.format(version=cpython_version or "3"), None, f"Question: {question}")
+        return PromptParts(CLOSED_BOOK_INSTRUCTIONS.format(version=cpython_version or "3"), None, f"{QUESTION_MARK}{question}")
     if context is None:
         raise ValueError("a context is required unless no_context=True")
-    return PromptParts(INSTRUCTIONS, f"{CONTEXT_OPEN}{context}{CONTEXT_CLOSE}", f"Question: {question}")
+    return PromptParts(INSTRUCTIONS, f"{CONTEXT_OPEN}{context}{CONTEXT_CLOSE}", f"{QUESTION_MARK}{question}")
 
 
 def render_prompt(question: str, context: str | None, *, cpython_version: str = "", no_context: bool = False) -> str:

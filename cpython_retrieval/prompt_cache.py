@@ -25,12 +25,10 @@ from dataclasses import dataclass
 from typing import Callable, Generic, Hashable, TypeVar
 
 from . import tokens as _tokens
+from .prompt import QUESTION_MARK
 
 __all__ = ["OnceCache", "HeadedPrompt", "ChunkPlan", "headed", "headed_parts", "prompt_tokens", "prefix_tokens",
-           "common_prefix_len", "QUESTION_MARK"]
-
-#: Where the per-question part of a prompt starts (`prompt.PromptParts.question_block`).
-QUESTION_MARK = "Question: "
+           "common_prefix_len", "text_sha256"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -88,7 +86,8 @@ class OnceCache(Generic[K, V]):
             self._slots.clear()
 
 
-def _sha256(text: str) -> str:
+def text_sha256(text: str) -> str:
+    """sha256 (hex) of a text, lone surrogates included: the key every per-text cache here uses."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -109,10 +108,13 @@ class HeadedPrompt:
         return self.text[self.head_len:]
 
 
-def headed(text: str) -> HeadedPrompt:
+def headed(text: str | HeadedPrompt) -> HeadedPrompt:
+    """The prompt cut before its last `Question: `; a prompt already cut is returned as it is."""
+    if isinstance(text, HeadedPrompt):
+        return text
     at = text.rfind(QUESTION_MARK)
     head_len = len(text) if at < 0 else at
-    return HeadedPrompt(text, head_len, _sha256(text[:head_len]))
+    return HeadedPrompt(text, head_len, text_sha256(text[:head_len]))
 
 
 #: Parts at least this long are digested once per string object (`_PartDigests`).

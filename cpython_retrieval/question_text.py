@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .prompt import QUESTION_MARK
 from .question_types import QUESTION_TYPES
 
 #: How a question names a definition target, by `Fact.kind`.
@@ -78,8 +79,8 @@ _PATTERNS = [(qtype, _pattern(body)) for qtype, body in _BODIES.items() if qtype
 def parse_question(question: str) -> ParsedQuestion | None:
     """Read a question (with or without a `Question: ` prefix and its answer-format sentence) back into its parts."""
     text = question.strip()
-    if "Question: " in text:
-        text = text.rsplit("Question: ", 1)[1]
+    if QUESTION_MARK in text:
+        text = text.rsplit(QUESTION_MARK, 1)[1]
     for qtype, pattern in _PATTERNS:
         match = pattern.search(text)
         if match:

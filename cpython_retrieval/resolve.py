@@ -159,7 +159,7 @@ def generator_fingerprint() -> str:
 
 def source_content_key(source: str | Path) -> str:
     """sha256 (12 hex) of a source's corpus files (path and bytes), or of a tarball's bytes: an edited source is a new key."""
-    from .corpus import find_lib_dir, scope_files
+    from .corpus import find_lib_dir, scope_hashes
     from .source_fetch import is_tarball, sha256_file
 
     if is_tarball(source):
@@ -168,6 +168,6 @@ def source_content_key(source: str | Path) -> str:
         return sha256_file(Path(source).expanduser())[:12]
     lib = find_lib_dir(Path(source))
     digest = hashlib.sha256()
-    for relative in scope_files(lib):
-        digest.update(relative.encode() + b"\0" + sha256_file(lib / relative).encode() + b"\n")
+    for relative, file_digest in scope_hashes(lib).items():
+        digest.update(relative.encode() + b"\0" + file_digest.encode() + b"\n")
     return digest.hexdigest()[:12]

@@ -118,10 +118,10 @@ def fetch_release(pin: Pin, cache_dir: Path | None = None, *, tarball: str | Pat
         lib = extracted / "Lib"
         if not (lib / "os.py").is_file():
             raise RetrievalError(f"the release tarball for {pin.version} has no Lib/os.py; it is not a CPython release")
-        from .corpus import scope_files  # corpus imports this module
+        from .corpus import scope_hashes  # corpus imports this module
         from .manifest import segment_counts
 
-        files = {rel: sha256_file(lib / rel) for rel in scope_files(lib)}
+        files = scope_hashes(lib)
         counts = segment_counts(lib, files)
         record = {"version": pin.version, "tarball_sha256": pin.tarball_sha256, "fetched_from": fetched_from,
                   "files": files, "segment_tokens": counts}

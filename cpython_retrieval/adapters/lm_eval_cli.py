@@ -141,11 +141,6 @@ def plan_run(args: Sequence[str]) -> WrapperRun:
                       user_log_samples=user_log_samples)
 
 
-def build_argv(args: Sequence[str]) -> list[str]:
-    """The `lm_eval` argv the wrapper runs (without the program name). Raises ValueError on bad input."""
-    return plan_run(args).argv
-
-
 def _lm_eval_help(command: str, cli_evaluate) -> str:
     """lm_eval's own `--help` for `command`, without the `--include_path` entry."""
     saved = sys.argv
@@ -364,5 +359,5 @@ def main(argv: list[str] | None = None) -> int:
     return run_lm_eval(sys.argv[1:] if argv is None else argv)
 
 
-__all__ = ["WRAPPER_HELP", "WrapperRun", "build_argv", "drop_option", "format_summary", "include_path", "main",
+__all__ = ["WRAPPER_HELP", "WrapperRun", "drop_option", "format_summary", "include_path", "main",
            "plan_run", "read_samples", "run_lm_eval", "summarize_samples"]

@@ -26,7 +26,6 @@ Standard library only (`http.server`); not a production server.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import signal
@@ -38,7 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..oracle import oracle_answer, prompt_question, split_prompt
-from ..prompt_cache import HeadedPrompt, OnceCache, common_prefix_len, headed, prefix_tokens, prompt_tokens
+from ..prompt_cache import (HeadedPrompt, OnceCache, common_prefix_len, headed, prefix_tokens, prompt_tokens,
+                            text_sha256)
 from ..tokens import get_counter
 
 __all__ = ["OracleServer", "start_oracle_server", "stop_oracle_server", "prompt_text", "main"]
@@ -164,7 +164,7 @@ class OracleServer(ThreadingHTTPServer):
         """sha256 of the prompt's `<files>` block content (a dataset context's text), once per distinct head."""
         def digest() -> str | None:
             context, _ = split_prompt(prompt.text[: prompt.head_len])
-            return None if context is None else hashlib.sha256(context.encode("utf-8", "surrogatepass")).hexdigest()
+            return None if context is None else text_sha256(context)
 
         return self._context_hashes.get(prompt.key, digest)
 

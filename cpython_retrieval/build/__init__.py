@@ -27,7 +27,7 @@ from .sized_corpus import read_corpus, resolve_pin
 from .tier_plan import plan_ladder
 from .tier_rows import ask_tiers
 
-__all__ = ["BuildOptions", "BuiltDataset", "build_dataset", "build_options", "resolve_pin"]
+__all__ = ["BuildOptions", "BuiltDataset", "build_dataset", "build_options", "no_cyclic_gc", "resolve_pin"]
 
 
 def build_dataset(**options) -> BuiltDataset:
@@ -39,7 +39,7 @@ def build_dataset(**options) -> BuiltDataset:
     (see `drift.py`).
     """
     checked = build_options(**options)
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         corpus = read_corpus(checked)
         plan = plan_ladder(corpus)
         facts = extract_facts(plan)
@@ -50,7 +50,7 @@ def build_dataset(**options) -> BuiltDataset:
 
 
 @contextmanager
-def _no_cyclic_gc():
+def no_cyclic_gc():
     """The build makes millions of short-lived objects (syntax trees) while holding a large corpus: the cyclic
     collector would rescan that corpus again and again (about a quarter of a full build's time) to free
     nothing, since trees and records hold no cycles; reference counting frees them. Restored afterwards."""

@@ -15,10 +15,10 @@ from typing import Any
 from ..corpus import load_corpus
 from ..drift import Drift, OlderRelease, file_drift, moved_class
 from ..errors import RetrievalError
-from ..pins import _version_key, available_pins, load_pin
+from ..pins import available_pins, load_pin, oldest_pin_version, version_key
 from ..questions import context_candidates, sample_questions, sample_scorable
 from ..source_fetch import SourceUnavailable
-from .rows import question_row
+from .rows import question_row, tally
 from .tier_rows import TierRows
 
 
@@ -28,8 +28,8 @@ def stale_pin_version(options, version: str) -> str | None:
         return options.stale_pin
     if version not in available_pins():
         return None  # an unpinned source: no default to compare with
-    oldest = available_pins()[0]
-    return oldest if _version_key(oldest) < _version_key(version) else None
+    oldest = oldest_pin_version()
+    return oldest if version_key(oldest) < version_key(version) else None
 
 
 def add_drift_rows(asked: TierRows) -> TierRows:
@@ -71,7 +71,7 @@ def add_drift_rows(asked: TierRows) -> TierRows:
                 for c in chosen]
         rows_by_tier[tier] = rows
         stats[tier] = {"candidates": len(candidates), "rows": len(rows),
-                       "kinds": _count(r["drift_kind"] for r in rows), "question_types": _count(r["question_type"] for r in rows)}
+                       "kinds": tally(r["drift_kind"] for r in rows), "question_types": tally(r["question_type"] for r in rows)}
     summary = {"stale_pin": stale, "drifted_facts": sum(len(d) for d in drifts.values()), "tiers": stats}
     return dataclasses.replace(asked, drift=rows_by_tier, drift_summary=summary)
 
@@ -84,10 +84,3 @@ def _older_release(version: str, options) -> OlderRelease:
         raise RetrievalError(f"drift rows compare with CPython {version} (the stale pin), whose Lib/ is not available "
                              f"({exc.reason}); pass --stale-source PATH, another --stale-pin, or --drift-share 0") from None
     return OlderRelease(version, {f.display_path: f.text for f in corpus.files})
-
-
-def _count(values) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for value in values:
-        out[value] = out.get(value, 0) + 1
-    return dict(sorted(out.items()))

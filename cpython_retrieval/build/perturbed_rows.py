@@ -14,7 +14,7 @@ from ..contexts import Context, plan_within, render_context, segment_text, sort_
 from ..perturbations import (FilePerturbation, PerturbedCandidate, Vocabulary, perturb_files, perturbed_files,
                              perturbed_row_count, sample_perturbed)
 from ..questions import NameIndex, context_candidates, module_bindings, sample_scorable
-from .rows import question_row
+from .rows import question_row, tally
 from .tier_rows import AskedContext, TierRows
 
 
@@ -75,21 +75,13 @@ def _perturbed_candidates(context: Context, changed: set[str], perturbations: di
 
 
 def _stats(context: Context, tokens: int, files: list[str], perturbations, picked) -> dict[str, Any]:
-    kinds: dict[str, int] = {}
-    types: dict[str, int] = {}
-    for pc in picked:
-        kinds[pc.kind] = kinds.get(pc.kind, 0) + 1
-        types[pc.candidate.fact.question_type] = types.get(pc.candidate.fact.question_type, 0) + 1
-    file_kinds: dict[str, int] = {}
-    for p in files:
-        file_kinds[perturbations[p].kind] = file_kinds.get(perturbations[p].kind, 0) + 1
     return {
         "context_id": context.context_id,
         "context_tokens": tokens,
         "files_perturbed": len(files),
-        "file_kinds": dict(sorted(file_kinds.items())),
+        "file_kinds": tally(perturbations[p].kind for p in files),
         "rows": len(picked),
         "paired_rows": sum(1 for pc in picked if pc.pair_id is not None),
-        "kinds": dict(sorted(kinds.items())),
-        "question_types": dict(sorted(types.items())),
+        "kinds": tally(pc.kind for pc in picked),
+        "question_types": tally(pc.candidate.fact.question_type for pc in picked),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -97,8 +98,8 @@ def question_row(c: Candidate, tier: str, context: Context, counts: dict[str, in
         before = sum(tokens[p] for p in context.paths[:index])
         path = context.paths[index]
         start = context.segment_starts[path]
-        segment = context.text[start: start + (context.segment_starts[context.paths[index + 1]] - start
-                                               if index + 1 < len(context.paths) else len(context.text) - start)]
+        end = context.segment_starts[context.paths[index + 1]] if index + 1 < len(context.paths) else len(context.text)
+        segment = context.text[start:end]
         prefix = prefix or PrefixTokens(counter)  # one per build: a (variant, path) segment is the same in every tier
         token_start = before + prefix.before(f"{context.variant}:{path}", segment, c.start - start)
     change = perturbation.change if perturbation is not None else None
@@ -140,6 +141,11 @@ def question_row(c: Candidate, tier: str, context: Context, counts: dict[str, in
         "stale_answer": drift.stale_answer if drift is not None else None,
         "stale_pin": stale_pin if drift is not None else None,
     }
+
+
+def tally(values) -> dict[str, int]:
+    """How often each value occurs, by value (sorted, so the manifest's statistics are stable)."""
+    return dict(sorted(Counter(values).items()))
 
 
 def context_record(context: Context, counts: dict[str, int], primary: str) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
+from ..atomic_files import write_text
+from ..contexts import sort_tiers
 from . import analyses, charts, inputs
 from .blocks import Heading, Image, Paragraph, Table, to_html, to_markdown
-from ..atomic_files import write_text
 from .charts import FAMILY_LABELS
 from .prices import Prices
 from .records import RowRecord
@@ -72,15 +74,12 @@ def _usd(value: float | None) -> str:
     return NOT_MEASURED if value is None else f"{value:.4g}"
 
 
-def _tiers(cells) -> list[str]:
-    return sorted(set(cells), key=lambda t: int(t[1:]))
-
-
 def _write_csv(path: Path, headers: list[str], rows: list[list]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        writer.writerows(rows)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    write_text(path, buffer.getvalue())
     return path
 
 
@@ -157,7 +156,7 @@ def _headline_section(s: dict, out: Path) -> list:
 
 def _primary_section(s: dict) -> list:
     primary = s["primary"]
-    tiers = _tiers({t for m in primary["models"].values() for t in m["tiers"]})
+    tiers = sort_tiers({t for m in primary["models"].values() for t in m["tiers"]})
     return [Heading("1. Primary score by tier"),
             Paragraph("The numbers behind the left panel of the figure above."),
             Table(["model", "overall", *tiers, f"effective length (>= {primary['threshold']:.2f})"],
@@ -167,7 +166,7 @@ def _primary_section(s: dict) -> list:
 
 def _family_section(s: dict, out: Path) -> list:
     fam = s["by_family"]
-    tiers = _tiers({t for m in fam["models"].values() for f in m.values() for t in f["tiers"]})
+    tiers = sort_tiers({t for m in fam["models"].values() for f in m.values() for t in f["tiers"]})
     rows = [[m, FAMILY_LABELS.get(f, f), _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers], d["effective_length"] or "none"]
             for m, per in fam["models"].items() for f, d in per.items()]
     absent = [FAMILY_LABELS[f] for f in FAMILY_LABELS if f not in fam["families"]]

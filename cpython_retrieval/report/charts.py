@@ -18,6 +18,8 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from ..contexts import sort_tiers  # noqa: E402
+
 FAMILY_LABELS = {"single_needle": "single needle", "two_hop": "two-hop", "aggregation": "aggregation"}
 RATE_LABEL = "rate (Wilson 95% CI)"
 
@@ -110,7 +112,7 @@ def headline(head: dict, path: Path) -> Path:
     """The study's question: how accuracy holds up as the context grows, and what each tier costs in money and time."""
     models = list(head["models"])
     colours = _colours(models)
-    tiers = sorted({t for m in models for t in head["models"][m]["tiers"]}, key=lambda t: int(t[1:]))
+    tiers = sort_tiers(t for m in models for t in head["models"][m]["tiers"])
     fig, (acc_ax, cost_ax, lat_ax) = _figure("Accuracy against context length, with cost and latency per tier", 3,
                                              width=13.5, height=4.6)
     for i, model in enumerate(models):
@@ -172,7 +174,7 @@ def families(fam: dict, path: Path) -> Path:
 
     models = list(fam["models"])
     colours = _colours(models)
-    tiers = sorted({t for m in models for f in fam["models"][m].values() for t in f["tiers"]}, key=lambda t: int(t[1:]))
+    tiers = sort_tiers(t for m in models for f in fam["models"][m].values() for t in f["tiers"])
     fig, axes = _figure("Accuracy by question family and tier", len(FAMILIES), width=13.5, height=4.4)
     for ax, family in zip(axes, FAMILIES):
         label = FAMILY_LABELS.get(family, family)

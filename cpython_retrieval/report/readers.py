@@ -110,7 +110,7 @@ def read_lm_eval_samples(path: Path) -> list[RowRecord]:
             try:
                 sample = json.loads(line)
                 doc = sample["doc"]
-                doc["question_type"], doc["tier"]
+                doc["question_type"], doc["tier"]  # both must be there (a KeyError is reported below)
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise RetrievalError(f"{path}:{number} is not an lm-eval sample of the cpython_retrieval tasks ({type(exc).__name__}: {exc})") from exc
             parsed.append(sample)
@@ -138,6 +138,8 @@ def _lm_eval_time(stamp: str) -> str:
     """lm-eval's file stamp (2026-01-01T00-00-00.123456) as ISO 8601, so attempts sort by time."""
     date, _, clock = stamp.partition("T")
     return f"{date}T{clock.replace('-', ':')}" if clock else stamp
+
+
 def _lm_eval_model(samples_path: Path) -> str:
     """The model name from the results file written beside the samples (same timestamp)."""
     stamp = samples_path.stem.rsplit("_", 1)[-1]

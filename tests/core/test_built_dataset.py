@@ -11,9 +11,7 @@ from cpython_retrieval.dataset import write_dataset
 from cpython_retrieval.question_types import QUESTION_TYPES
 from cpython_retrieval.tokens import get_counter
 
-from .independent_check import _walk_defs, rederive, split_files, parse
-
-import ast
+from .independent_check import _walk_defs, parse, rederive, split_files
 
 
 def _texts(built):
