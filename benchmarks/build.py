@@ -21,9 +21,10 @@ import warnings
 
 import libcst
 
-from cpython_retrieval.build import build_dataset, no_cyclic_gc
-from cpython_retrieval.contexts import DEFAULT_TIERS
-from cpython_retrieval.corpus import find_lib_dir, interpreter_lib
+from cpython_retrieval.generate.contexts import DEFAULT_TIERS
+from cpython_retrieval.generate.stages import build_dataset, no_cyclic_gc
+from cpython_retrieval.sources.corpus import interpreter_lib
+from cpython_retrieval.sources.lib_files import find_lib_dir
 
 
 @no_cyclic_gc()  # as the build runs

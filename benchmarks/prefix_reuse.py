@@ -35,8 +35,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cpython_retrieval.contexts import HEADER_PATTERN, sort_tiers
-from cpython_retrieval.prompt_cache import text_sha256
+from cpython_retrieval.generate.contexts import sort_tiers
+from cpython_retrieval.prompt import HEADER_PATTERN
+from cpython_retrieval.reference.prompt_cache import text_sha256
 from cpython_retrieval.tokens import get_counter
 
 QUESTION_SEPARATOR = "\n\n"
@@ -184,8 +185,12 @@ def _server_calls(path: Path, contexts: dict[str, str]) -> dict[str, list[Call]]
 
 
 def _load_dataset(folder: Path | None, tiers) -> tuple[Path, dict[str, list[dict]], dict[str, str]]:
-    from cpython_retrieval.canonical import canonical_dir
-    from cpython_retrieval.dataset import dataset_tiers, load_contexts, load_rows
+    from cpython_retrieval.dataset.canonical import canonical_dir
+    from cpython_retrieval.dataset.store import (
+        dataset_tiers,
+        load_contexts,
+        load_rows,
+    )
 
     folder = folder or canonical_dir()
     tiers = tiers or dataset_tiers(folder)

@@ -61,7 +61,7 @@ def _minimal_task(dataset: str, tier: str, trials: int):
     from inspect_ai.scorer import includes
     from inspect_ai.solver import solver
 
-    from cpython_retrieval.dataset import load_contexts, load_rows
+    from cpython_retrieval.dataset.store import load_contexts, load_rows
     from cpython_retrieval.prompt import prompt_parts
     from cpython_retrieval.tasks.solver import build_messages
 
@@ -145,7 +145,7 @@ def _free_port() -> int:
 
 def server_run(dataset: str, tier: str, requests: bool) -> tuple[dict, int]:
     """Start the oracle server in a child process; send every row of `tier` once (or nothing); stop it."""
-    from cpython_retrieval.dataset import load_contexts, load_rows
+    from cpython_retrieval.dataset.store import load_contexts, load_rows
     from cpython_retrieval.prompt import prompt_parts
 
     port = _free_port()
@@ -190,12 +190,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="refcpu-ds-") as tmp:
         dataset = args.dataset
         if dataset is None:
-            from cpython_retrieval.build import build_dataset
-            from cpython_retrieval.dataset import write_dataset
+            from cpython_retrieval.dataset.store import write_dataset
+            from cpython_retrieval.generate.stages import build_dataset
 
             dataset = tmp
             write_dataset(build_dataset(tiers=tiers), dataset)
-        from cpython_retrieval.dataset import read_manifest
+        from cpython_retrieval.dataset.store import read_manifest
 
         manifest = read_manifest(dataset)
         if not args.skip_inspect:

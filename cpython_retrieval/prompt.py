@@ -6,6 +6,7 @@ share one cacheable prefix (instructions + context), and the question, which dif
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 INSTRUCTIONS = (
@@ -19,6 +20,20 @@ CLOSED_BOOK_INSTRUCTIONS = (
     "Answer the following question about the source code of the Python standard library (`Lib/` of CPython "
     "{version}) from memory. Reply with the answer alone, in the format the question asks for, without explanation."
 )
+
+#: Every file of a context is one segment: this header, the file's text, a blank line.
+HEADER_TEMPLATE = "# ===== File: {path} =====\n"
+HEADER_PATTERN = re.compile(r"^# ===== File: (\S+) =====$", re.MULTILINE)
+
+
+def segment_text(display_path: str, text: str) -> str:
+    body = text if text.endswith("\n") else text + "\n"
+    return HEADER_TEMPLATE.format(path=display_path) + body + "\n"
+
+
+def header_length(display_path: str) -> int:
+    return len(HEADER_TEMPLATE.format(path=display_path))
+
 
 CONTEXT_OPEN = "<files>\n"
 CONTEXT_CLOSE = "</files>"

@@ -1,4 +1,4 @@
-"""Rebuild the canonical dataset bundled with the package (cpython_retrieval/canonical/) from its pin's verified source.
+"""Rebuild the canonical dataset bundled with the package (cpython_retrieval/dataset/canonical/) from its pin's verified source.
 
     python tools/make_canonical.py            # the pin's Lib/ from the cache, a local install, or a verified download
     python tools/make_canonical.py --source Python-3.13.15.tar.xz
@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.canonical import CANONICAL_OPTIONS, canonical_dir
-from cpython_retrieval.dataset import write_dataset
+from cpython_retrieval.dataset.canonical import CANONICAL_OPTIONS, canonical_dir
+from cpython_retrieval.dataset.store import write_dataset
+from cpython_retrieval.generate.stages import build_dataset
 
 
 def main() -> None:

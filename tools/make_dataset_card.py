@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cpython_retrieval.canonical import canonical_dir
+from cpython_retrieval.dataset.canonical import canonical_dir
 
 
 def main() -> None:

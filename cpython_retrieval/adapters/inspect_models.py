@@ -37,12 +37,18 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from inspect_ai.model import (ChatMessage, GenerateConfig, ModelOutput, ModelUsage, modelapi)
+from inspect_ai.model import (
+    ChatMessage,
+    GenerateConfig,
+    ModelOutput,
+    ModelUsage,
+    modelapi,
+)
 from inspect_ai.model._model import ModelAPI
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from ..oracle import oracle_answer, prompt_question, shotgun_answer
-from ..prompt_cache import HeadedPrompt, headed_parts, prompt_tokens
+from ..reference.oracle import oracle_answer, prompt_question, shotgun_answer
+from ..reference.prompt_cache import HeadedPrompt, headed_parts, prompt_tokens
 from ..tokens import get_counter
 
 REFERENCE_MODELS = ("oracle", "memorizer", "shotgun")
@@ -136,7 +142,7 @@ class ReferenceModelAPI(ModelAPI):
         elif self.kind == "shotgun":
             answer = shotgun_answer(prompt)
         else:
-            from ..memorizer import memorizer_answer
+            from ..reference.memorizer import memorizer_answer
 
             answer = memorizer_answer(prompt, version=version, source=self.source)
         counter = get_counter("o200k_base")

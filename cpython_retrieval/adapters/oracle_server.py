@@ -7,7 +7,7 @@ It serves, on 127.0.0.1 only:
 - `POST /v1/completions` (streamed or not);
 - `GET /v1/models`.
 
-Answers come from `cpython_retrieval.oracle.oracle_answer` applied to the prompt (chat messages'
+Answers come from `cpython_retrieval.reference.oracle.oracle_answer` applied to the prompt (chat messages'
 text joined by blank lines). `usage` reports `prompt_tokens` (o200k_base count of that text),
 `completion_tokens` and `prompt_tokens_details.cached_tokens`, simulating an automatic prefix cache
 as vLLM reports it: the tokens of the longest prefix this prompt shares with any earlier prompt,
@@ -36,9 +36,16 @@ from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..oracle import oracle_answer, prompt_question, split_prompt
-from ..prompt_cache import (HeadedPrompt, OnceCache, common_prefix_len, headed, prefix_tokens, prompt_tokens,
-                            text_sha256)
+from ..reference.oracle import oracle_answer, prompt_question, split_prompt
+from ..reference.prompt_cache import (
+    HeadedPrompt,
+    OnceCache,
+    common_prefix_len,
+    headed,
+    prefix_tokens,
+    prompt_tokens,
+    text_sha256,
+)
 from ..tokens import get_counter
 
 __all__ = ["OracleServer", "start_oracle_server", "stop_oracle_server", "prompt_text", "main"]

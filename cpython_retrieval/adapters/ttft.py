@@ -44,8 +44,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from inspect_ai.model import (ChatMessage, GenerateConfig, Model, ModelOutput, StreamEvent, StreamReasoningEvent,
-                              StreamRetryEvent, StreamTextEvent, StreamToolCallEvent)
+from inspect_ai.model import (
+    ChatMessage,
+    GenerateConfig,
+    Model,
+    ModelOutput,
+    StreamEvent,
+    StreamReasoningEvent,
+    StreamRetryEvent,
+    StreamTextEvent,
+    StreamToolCallEvent,
+)
 
 from .transport import RequestClock, install_transport_hooks, measuring
 

@@ -3,13 +3,13 @@
 lm-eval loads this file by path (`!function utils.load_docs` in `_default_template_yaml`), so it
 imports the package absolutely. Same data, prompt text and scoring core as the Inspect tasks:
 
-- docs come from `cpython_retrieval.resolve.resolve_dataset` (explicit folder / Hub repo at a
+- docs come from `cpython_retrieval.dataset.resolve.resolve_dataset` (explicit folder / Hub repo at a
   pinned revision / cached local build), selected with `--metadata` keys `dataset` and
   `dataset_revision`, else the env vars `CPYTHON_RETRIEVAL_DATASET` / `CPYTHON_RETRIEVAL_REVISION`;
 - a doc carries its `context_id`, not the context text (which `doc_to_text` fetches from a
   per-process cache), so lm-eval's `--log_samples` lines hold the long context once, in the
   prompt, and `cpython-retrieval lm-eval` can leave the prompt out of its per-row log
-  (`adapters.lm_eval_rows`) and still say which context each row was asked about;
+  (`lm_eval_tasks.row_log`) and still say which context each row was asked about;
 - `doc_to_text` is `cpython_retrieval.prompt.render_prompt`;
 - `process_results` calls `cpython_retrieval.scorers.score_answer` / `substring_match`.
 """
@@ -24,9 +24,14 @@ from typing import Any
 
 import datasets
 
-from cpython_retrieval.adapters.lm_eval_guard import check_context_window
-from cpython_retrieval.dataset import dataset_identity, load_contexts, load_rows, read_manifest
+from cpython_retrieval.dataset.store import (
+    dataset_identity,
+    load_contexts,
+    load_rows,
+    read_manifest,
+)
 from cpython_retrieval.errors import RetrievalError
+from cpython_retrieval.lm_eval_tasks.guard import check_context_window
 from cpython_retrieval.prompt import render_prompt
 from cpython_retrieval.question_types import QUESTION_TYPES
 from cpython_retrieval.scorers import score_answer, substring_match
@@ -46,7 +51,10 @@ _contexts: dict[tuple[str, str], str] = {}
 
 def dataset_dir(metadata: dict[str, Any]) -> str:
     """The dataset folder the tasks run, resolved once per process (default: the bundled canonical dataset)."""
-    from cpython_retrieval.resolve import LM_EVAL_SPELLING, resolve_dataset
+    from cpython_retrieval.dataset.resolve import (
+        LM_EVAL_SPELLING,
+        resolve_dataset,
+    )
 
     name = metadata.get("dataset") or os.environ.get(DATASET_ENV) or None
     revision = metadata.get("dataset_revision") or os.environ.get(REVISION_ENV) or None

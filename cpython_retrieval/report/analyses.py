@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from ..contexts import tier_budget
+from ..generate.contexts import tier_budget
 from ..question_types import FAMILIES, QUESTION_TYPES
 from .prices import Prices
 from .records import RowRecord

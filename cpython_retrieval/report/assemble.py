@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from ..atomic_files import write_text
-from ..contexts import sort_tiers
+from ..generate.contexts import sort_tiers
 from . import analyses, charts, inputs
 from .blocks import Heading, Image, Paragraph, Table, to_html, to_markdown
 from .charts import FAMILY_LABELS

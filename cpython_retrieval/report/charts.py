@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from ..contexts import sort_tiers  # noqa: E402
+from ..generate.contexts import sort_tiers  # noqa: E402
 
 FAMILY_LABELS = {"single_needle": "single needle", "two_hop": "two-hop", "aggregation": "aggregation"}
 RATE_LABEL = "rate (Wilson 95% CI)"

@@ -64,7 +64,7 @@ def percentile(values, q: float) -> float | None:
 
 def effective_length(scores_by_tier: dict[str, float | None], threshold: float) -> str | None:
     """The longest tier whose score, and every shorter tier's, stays at or above the threshold (RULER, NoLiMa)."""
-    from ..contexts import tier_budget
+    from ..generate.contexts import tier_budget
 
     best = None
     for tier in sorted(scores_by_tier, key=tier_budget):

@@ -8,7 +8,12 @@ FactualityJudge.  Rules and examples: docs/scoring.md.
 from __future__ import annotations
 
 from ..question_types import QUESTION_TYPES
-from .judge import JUDGE_TEMPLATE, JudgeVerdict, parse_judge_verdict, render_judge_prompt
+from .judge import (
+    JUDGE_TEMPLATE,
+    JudgeVerdict,
+    parse_judge_verdict,
+    render_judge_prompt,
+)
 from .result import ScoreResult, failed
 from .substring import substring_match
 from .verdict import is_not_present, verdict

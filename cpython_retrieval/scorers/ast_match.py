@@ -16,7 +16,13 @@ from .candidates import Found, Parsed, bare_code, find_code, resolve
 from .extract import clean, strip_bullet
 from .hedges import outer_hedge_variants, strip_hedges
 from .location import find_location, is_bare_location, read_location
-from .normalize import ParseFailure, find_integers, is_bare_integer, normalize_path, normalize_text_line
+from .normalize import (
+    ParseFailure,
+    find_integers,
+    is_bare_integer,
+    normalize_path,
+    normalize_text_line,
+)
 from .parsers import (
     parse_call_arguments,
     parse_dotted_name,

@@ -18,12 +18,12 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 
-from ..contexts import DEFAULT_TIERS
-from ..dataset import dataset_identity, load_contexts, load_rows, read_manifest
+from ..dataset.resolve import INSPECT_SPELLING, resolve_dataset
+from ..dataset.store import dataset_identity, load_contexts, load_rows, read_manifest
 from ..errors import RetrievalError
+from ..generate.contexts import DEFAULT_TIERS
 from ..prompt import prompt_parts
 from ..question_types import QUESTION_TYPES
-from ..resolve import INSPECT_SPELLING, resolve_dataset
 from .errors import task_error
 from .scorers import ast_semantic_match, factuality_judge, substring_match
 from .solver import cold_warm_trials, remember_contexts

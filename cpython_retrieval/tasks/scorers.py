@@ -24,8 +24,16 @@ from inspect_ai.solver import TaskState
 
 from ..scorers import parse_judge_verdict, render_judge_prompt, score_answer
 from ..scorers import substring_match as _substring_match
-from .metrics import (accuracy_by_depth, accuracy_by_question_type, accuracy_by_tier, accuracy_wilson, call_stats,
-                      drift_split, judged_accuracy, perturbation_split)
+from .metrics import (
+    accuracy_by_depth,
+    accuracy_by_question_type,
+    accuracy_by_tier,
+    accuracy_wilson,
+    call_stats,
+    drift_split,
+    judged_accuracy,
+    perturbation_split,
+)
 from .solver import CALLS_KEY
 
 #: Row fields the primary score carries, so metrics and reports need nothing else.

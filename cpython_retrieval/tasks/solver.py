@@ -28,7 +28,7 @@ from inspect_ai.model import ChatMessage, ChatMessageUser, ContentText, get_mode
 from inspect_ai.solver import Generate, TaskState, solver
 
 from ..adapters.ttft import timed_generate
-from ..dataset import load_contexts
+from ..dataset.store import load_contexts
 from ..prompt import PromptParts, prompt_parts
 from .context_gate import ContextGate
 

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from . import dataset_checker, handmade
-from .dataset_checker import check_dataset, main, split_context, FormatError
+from .dataset_checker import FormatError, check_dataset, main, split_context
 from .parsing import Parser, newer_pythons
 from .source_facts import _Source, file_facts
 
 REPO = Path(__file__).resolve().parents[2]
-CANONICAL = REPO / "cpython_retrieval" / "canonical"
+CANONICAL = REPO / "cpython_retrieval" / "dataset" / "canonical"
 CLI = Path(sys.executable).with_name("cpython-retrieval")
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.dataset import write_dataset
+from cpython_retrieval.dataset.store import write_dataset
+from cpython_retrieval.generate.stages import build_dataset
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from cpython_retrieval.dataset import write_dataset
+from cpython_retrieval.dataset.store import write_dataset
 from cpython_retrieval.question_types import QUESTION_TYPES
 from cpython_retrieval.tokens import get_counter
 
@@ -35,7 +35,7 @@ def test_tier_budgets_are_respected_and_nearly_filled(built_small):
 
 
 def test_per_file_token_sum_matches_counting_the_whole_context():
-    from cpython_retrieval.build import build_dataset
+    from cpython_retrieval.generate.stages import build_dataset
 
     built = build_dataset(tiers=["T25"], per_tier=1)
     context = _original(built, "T25")
@@ -133,7 +133,7 @@ def test_token_offsets_increase_with_character_offsets(built_small):
 
 
 def test_same_options_give_byte_identical_files(built_small, written_small, tmp_path):
-    from cpython_retrieval.build import build_dataset
+    from cpython_retrieval.generate.stages import build_dataset
 
     again = build_dataset(tiers=["T25", "T50", "T100"])
     write_dataset(again, tmp_path)
@@ -143,7 +143,7 @@ def test_same_options_give_byte_identical_files(built_small, written_small, tmp_
 
 
 def test_a_different_seed_gives_different_contexts():
-    from cpython_retrieval.build import build_dataset
+    from cpython_retrieval.generate.stages import build_dataset
 
     a = build_dataset(tiers=["T25"], per_tier=5, seed=0)
     b = build_dataset(tiers=["T25"], per_tier=5, seed=1)
@@ -162,7 +162,7 @@ def test_load_dataset_reads_every_tier_and_the_contexts(written_small):
 
 
 def test_load_tier_joins_the_context(written_small):
-    from cpython_retrieval.dataset import load_tier
+    from cpython_retrieval.dataset.store import load_tier
 
     rows = load_tier(written_small, "T50")
     assert all(r["context"].startswith("# ===== File: Lib/") for r in rows)

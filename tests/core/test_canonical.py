@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from cpython_retrieval import __version__
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.canonical import CANONICAL_OPTIONS, canonical_dir
-from cpython_retrieval.dataset import folder_fingerprint, read_manifest, write_dataset
-from cpython_retrieval.pins import CANONICAL_PIN, load_pin
-from cpython_retrieval.resolve import resolve_dataset
-from cpython_retrieval.source_fetch import cached_source
+from cpython_retrieval.dataset.canonical import CANONICAL_OPTIONS, canonical_dir
+from cpython_retrieval.dataset.resolve import resolve_dataset
+from cpython_retrieval.dataset.store import (
+    folder_fingerprint,
+    read_manifest,
+    write_dataset,
+)
+from cpython_retrieval.generate.stages import build_dataset
+from cpython_retrieval.sources.fetch import cached_source
+from cpython_retrieval.sources.pins import CANONICAL_PIN, load_pin
 
 
 def test_the_default_dataset_is_the_bundled_canonical_one():

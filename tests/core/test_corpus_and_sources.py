@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import http.server
 import io
+import json
 import shutil
 import tarfile
 import threading
@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.corpus import find_lib_dir, in_scope, interpreter_lib, load_corpus, resolve_lib
 from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.pins import Pin, available_pins, load_pin, unpinned
-from cpython_retrieval.source_fetch import fetch_release
+from cpython_retrieval.generate.stages import build_dataset
+from cpython_retrieval.sources.corpus import interpreter_lib, load_corpus, resolve_lib
+from cpython_retrieval.sources.fetch import fetch_release
+from cpython_retrieval.sources.lib_files import find_lib_dir, in_scope
+from cpython_retrieval.sources.pins import Pin, available_pins, load_pin, unpinned
 
 GOOD = 'class Alpha:\n    """Alpha does the first thing well."""\n    def run(self, n: int) -> int:\n        return n\n\ndef helper(a, b):\n    return a\n'
 
@@ -85,7 +86,7 @@ def test_offline_with_nothing_usable_is_one_clear_error(tmp_path):
 
 
 def test_another_local_install_of_the_release_is_used_and_verified(tmp_path, monkeypatch):
-    from cpython_retrieval.corpus import local_install_lib
+    from cpython_retrieval.sources.corpus import local_install_lib
 
     other = next((v for v in available_pins() if v != __import__("platform").python_version()
                   and load_pin(v).files and local_install_lib(v)), None)

@@ -10,13 +10,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.canonical import canonical_dir
-from cpython_retrieval.corpus import local_install_lib
-from cpython_retrieval.memorizer import Memorizer
+from cpython_retrieval.dataset.canonical import canonical_dir
+from cpython_retrieval.generate.stages import build_dataset
 from cpython_retrieval.prompt import render_prompt
 from cpython_retrieval.question_types import QUESTION_TYPES
+from cpython_retrieval.reference.memorizer import Memorizer
 from cpython_retrieval.scorers import score_answer
+from cpython_retrieval.sources.corpus import local_install_lib
 
 from .independent_check import NewerSyntax, rederive
 

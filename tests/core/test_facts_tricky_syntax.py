@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from cpython_retrieval.definitions import parse_module
-from cpython_retrieval.facts import module_facts
+from cpython_retrieval.generate.definitions import parse_module
+from cpython_retrieval.generate.facts import module_facts
 
 MODULE = textwrap.dedent(
     '''
@@ -161,7 +161,8 @@ def test_unparsable_source_raises_syntax_error():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cpython_retrieval.corpus import interpreter_lib, scope_files  # noqa: E402
+from cpython_retrieval.sources.corpus import interpreter_lib  # noqa: E402
+from cpython_retrieval.sources.lib_files import scope_files  # noqa: E402
 
 _STDLIB = interpreter_lib()
 _FILES = [p for p in scope_files(_STDLIB) if (_STDLIB / p).stat().st_size < 60_000]

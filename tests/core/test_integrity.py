@@ -15,14 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.corpus import load_corpus
-from cpython_retrieval.dataset import (DatasetCorrupt, check_output_dir, folder_fingerprint, load_rows, read_manifest,
-                                       write_dataset)
+from cpython_retrieval.dataset.publish import plan_publish
+from cpython_retrieval.dataset.resolve import resolve_dataset, source_content_key
+from cpython_retrieval.dataset.store import (
+    DatasetCorrupt,
+    check_output_dir,
+    folder_fingerprint,
+    load_rows,
+    read_manifest,
+    write_dataset,
+)
 from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.pins import Pin, load_pin, write_pin
-from cpython_retrieval.publish import plan_publish
-from cpython_retrieval.resolve import resolve_dataset, source_content_key
+from cpython_retrieval.generate.stages import build_dataset
+from cpython_retrieval.sources.corpus import load_corpus
+from cpython_retrieval.sources.pins import Pin, load_pin, write_pin
 
 from .test_corpus_and_sources import GOOD, make_lib
 
@@ -120,7 +126,7 @@ def test_an_undecodable_pinned_file_is_a_mismatch(tmp_path):
 def test_a_failed_write_leaves_the_previous_build(tiny_built, tiny_folder, monkeypatch):
     before = {p.relative_to(tiny_folder): p.read_bytes() for p in tiny_folder.rglob("*") if p.is_file()}
     other = build_dataset(tiers=["T25"], per_tier=12, seed=1)
-    from cpython_retrieval import dataset
+    from cpython_retrieval.dataset import store as dataset
 
     real = dataset._write_parquet
     calls = []
@@ -241,7 +247,7 @@ def test_a_hard_link_out_of_lib_is_refused(tmp_path):
     data = buffer.getvalue()
     (tmp_path / "r.tar.xz").write_bytes(data)
     pin = Pin("9.7.0", "v9.7.0", (tmp_path / "r.tar.xz").as_uri(), hashlib.sha256(data).hexdigest())
-    from cpython_retrieval.source_fetch import fetch_release
+    from cpython_retrieval.sources.fetch import fetch_release
 
     with pytest.raises(RetrievalError, match="hard link .* outside Lib/"):
         fetch_release(pin, tmp_path / "cache")

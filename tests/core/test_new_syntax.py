@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from cpython_retrieval.definitions import parse_module
-from cpython_retrieval.facts import module_facts
+from cpython_retrieval.generate.definitions import parse_module
+from cpython_retrieval.generate.facts import module_facts
 
 NEW_SYNTAX = '''\
 lazy import json

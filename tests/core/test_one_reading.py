@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cpython_retrieval.contexts import render_context
-from cpython_retrieval.definitions import parse_module
-from cpython_retrieval.facts import module_facts
-from cpython_retrieval.question_text import parse_question, question_text
-from cpython_retrieval.questions import NameIndex, context_candidates, module_bindings
+from cpython_retrieval.generate.contexts import render_context
+from cpython_retrieval.generate.definitions import parse_module
+from cpython_retrieval.generate.facts import module_facts
+from cpython_retrieval.generate.question_text import parse_question, question_text
+from cpython_retrieval.generate.questions import (
+    NameIndex,
+    context_candidates,
+    module_bindings,
+)
 
 DIST = '''\
 def requires(name) -> bool:

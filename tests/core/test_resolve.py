@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from cpython_retrieval.dataset.resolve import (
+    INSPECT_SPELLING,
+    LM_EVAL_SPELLING,
+    generator_fingerprint,
+    resolve_dataset,
+)
 from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.resolve import INSPECT_SPELLING, LM_EVAL_SPELLING, generator_fingerprint, resolve_dataset
 
 
 @pytest.mark.slow
@@ -49,7 +54,7 @@ def test_a_mistyped_local_folder_is_not_taken_for_a_hub_repo(tmp_path, monkeypat
 
 
 def test_an_unavailable_pin_names_the_frameworks_own_flag(tmp_path, monkeypatch):
-    import cpython_retrieval.source_fetch as fetch
+    import cpython_retrieval.sources.fetch as fetch
 
     def offline(url, archive, timeout):
         raise OSError("network is unreachable")
@@ -74,7 +79,7 @@ def test_offline_hub_load_uses_the_cached_snapshot(tmp_path, written_small):
     shutil.copytree(written_small, repo / "snapshots" / commit)
     (repo / "refs").mkdir()
     (repo / "refs" / "cpython-3.11.7-v1").write_text(commit)
-    code = ("import json; from cpython_retrieval.resolve import resolve_dataset; "
+    code = ("import json; from cpython_retrieval.dataset.resolve import resolve_dataset; "
             "r = resolve_dataset('org/cpython-retrieval', revision='cpython-3.11.7-v1'); "
             "print(json.dumps([r.origin, str(r.path)]))")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "hub")}

@@ -7,10 +7,15 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpython_retrieval.definitions import Span
-from cpython_retrieval.facts import Fact
+from cpython_retrieval.generate.definitions import Span
+from cpython_retrieval.generate.facts import Fact
+from cpython_retrieval.generate.questions import (
+    Candidate,
+    allocate,
+    sample_questions,
+    stratified_pick,
+)
 from cpython_retrieval.question_types import QUESTION_TYPES
-from cpython_retrieval.questions import Candidate, allocate, sample_questions, stratified_pick
 
 availability = st.dictionaries(st.sampled_from(list(QUESTION_TYPES)), st.integers(0, 40), min_size=1)
 
@@ -44,7 +49,7 @@ def test_stratified_pick_covers_deciles_round_robin(depths, k, seed):
 
 
 def test_small_samples_of_each_type_spread_over_the_context():
-    from cpython_retrieval.facts import Fact as F
+    from cpython_retrieval.generate.facts import Fact as F
 
     cands = [Candidate(F(qt, f"Lib/{qt}{i}.py", f"s{i}", "FunctionDef", "a", "a", Span(0, 1)), False, i, i + 1, i / 100)
              for qt in QUESTION_TYPES for i in range(100)]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpython_retrieval.contexts import file_order, plan_tiers, render_context, segment_text, tier_budget
+from cpython_retrieval.generate.contexts import (
+    file_order,
+    plan_tiers,
+    render_context,
+    segment_text,
+    tier_budget,
+)
 
 token_maps = st.dictionaries(st.from_regex(r"Lib/[a-z]{1,8}\.py", fullmatch=True), st.integers(1, 40_000), min_size=1, max_size=60)
 ladders = st.lists(st.integers(1, 300), min_size=1, max_size=6, unique=True).map(lambda xs: [f"T{x}" for x in xs])

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from cpython_retrieval.build import build_dataset
 from cpython_retrieval.errors import RetrievalError
+from cpython_retrieval.generate.stages import build_dataset
 from cpython_retrieval.tokens import get_counter
 
 

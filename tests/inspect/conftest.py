@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("inspect_ai")
 
-from cpython_retrieval.build import build_dataset  # noqa: E402
-from cpython_retrieval.dataset import write_dataset  # noqa: E402
+from cpython_retrieval.dataset.store import write_dataset  # noqa: E402
+from cpython_retrieval.generate.stages import build_dataset  # noqa: E402
 
 PER_TIER = 20
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import pytest
 
-from cpython_retrieval.dataset import load_tier
+from cpython_retrieval.dataset.store import load_tier
 from cpython_retrieval.prompt import prompt_parts
 from cpython_retrieval.tasks.retrieval import OUTPUT_TOKEN_BUDGET
 from cpython_retrieval.tasks.solver import CALLS_KEY

@@ -7,9 +7,19 @@ import math
 import pytest
 from inspect_ai.scorer import SampleScore, Score
 
-from cpython_retrieval.tasks.metrics import (accuracy_by_depth, accuracy_by_question_type, accuracy_by_tier,
-                                             accuracy_wilson, call_stats, call_summary, depth_decile, judged_accuracy,
-                                             percentile, perturbation_split, wilson_interval)
+from cpython_retrieval.tasks.metrics import (
+    accuracy_by_depth,
+    accuracy_by_question_type,
+    accuracy_by_tier,
+    accuracy_wilson,
+    call_stats,
+    call_summary,
+    depth_decile,
+    judged_accuracy,
+    percentile,
+    perturbation_split,
+    wilson_interval,
+)
 
 
 @pytest.mark.parametrize("k,n,low,high", [

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from cpython_retrieval.contexts import render_context
-from cpython_retrieval.dataset import load_tier
-from cpython_retrieval.memorizer import memorizer_answer
-from cpython_retrieval.oracle import (ParsedQuestion, context_index, oracle_answer, parse_question, split_context,
-                                      split_prompt)
+from cpython_retrieval.dataset.store import load_tier
+from cpython_retrieval.generate.contexts import render_context
+from cpython_retrieval.generate.questions import question_text
 from cpython_retrieval.prompt import prompt_parts, render_prompt
 from cpython_retrieval.question_types import NOT_PRESENT, QUESTION_TYPES
-from cpython_retrieval.questions import question_text
+from cpython_retrieval.reference.memorizer import memorizer_answer
+from cpython_retrieval.reference.oracle import (
+    ParsedQuestion,
+    context_index,
+    oracle_answer,
+    parse_question,
+    split_context,
+    split_prompt,
+)
 from cpython_retrieval.scorers import score_answer
 
 
@@ -129,9 +135,16 @@ import threading  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cpython_retrieval import oracle, prompt_cache, tokens  # noqa: E402
-from cpython_retrieval.prompt_cache import (OnceCache, common_prefix_len, headed, headed_parts,  # noqa: E402
-                                            prefix_tokens, prompt_tokens)
+from cpython_retrieval import tokens  # noqa: E402
+from cpython_retrieval.reference import oracle, prompt_cache  # noqa: E402
+from cpython_retrieval.reference.prompt_cache import (  # noqa: E402
+    OnceCache,
+    common_prefix_len,
+    headed,
+    headed_parts,
+    prefix_tokens,
+    prompt_tokens,
+)
 from cpython_retrieval.tokens import get_counter  # noqa: E402
 
 COUNTER = get_counter("o200k_base")

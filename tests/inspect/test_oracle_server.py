@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from cpython_retrieval.adapters.oracle_server import start_oracle_server
-from cpython_retrieval.dataset import load_tier
+from cpython_retrieval.dataset.store import load_tier
 from cpython_retrieval.prompt import prompt_parts
 
 
@@ -81,7 +81,7 @@ from hypothesis import strategies as st  # noqa: E402
 from cpython_retrieval import tokens  # noqa: E402
 from cpython_retrieval.adapters.oracle_server import _PrefixCache  # noqa: E402
 from cpython_retrieval.prompt import render_prompt  # noqa: E402
-from cpython_retrieval.prompt_cache import headed, prompt_tokens  # noqa: E402
+from cpython_retrieval.reference.prompt_cache import headed, prompt_tokens  # noqa: E402
 from cpython_retrieval.tokens import get_counter  # noqa: E402
 
 COUNTER = get_counter("o200k_base")
@@ -188,9 +188,9 @@ def _free_port() -> str:
 def default_dataset_cache(tmp_path_factory):
     """A user cache dir holding the default dataset (T25 only), so the documented command runs without a build."""
     from cpython_retrieval import __version__
-    from cpython_retrieval.build import build_dataset, resolve_pin
-    from cpython_retrieval.dataset import write_dataset
-    from cpython_retrieval.resolve import generator_fingerprint
+    from cpython_retrieval.dataset.resolve import generator_fingerprint
+    from cpython_retrieval.dataset.store import write_dataset
+    from cpython_retrieval.generate.stages import build_dataset, resolve_pin
 
     cache = tmp_path_factory.mktemp("xdg-cache")
     version = resolve_pin("auto", None, allow_mismatch=False).version

@@ -10,8 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from inspect_ai.model import ChatMessageUser, ModelOutput, ModelUsage, get_model
 
-from cpython_retrieval.adapters.transport import (REQUEST_ID_HEADER, STREAM_TERMINATORS, IncompleteStreamError,
-                                                  RequestClock, _on_response, install_transport_hooks, measuring)
+from cpython_retrieval.adapters.transport import (
+    REQUEST_ID_HEADER,
+    STREAM_TERMINATORS,
+    IncompleteStreamError,
+    RequestClock,
+    _on_response,
+    install_transport_hooks,
+    measuring,
+)
 from cpython_retrieval.adapters.ttft import IncompleteResponseError, timed_generate
 from cpython_retrieval.tasks.metrics import call_summary
 

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("lm_eval")
 pytest.importorskip("datasets")
 
-from cpython_retrieval.build import build_dataset  # noqa: E402
-from cpython_retrieval.dataset import write_dataset  # noqa: E402
+from cpython_retrieval.dataset.store import write_dataset  # noqa: E402
+from cpython_retrieval.generate.stages import build_dataset  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -36,7 +36,10 @@ def all_tiers_ds(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def oracle_server():
-    from cpython_retrieval.adapters.oracle_server import start_oracle_server, stop_oracle_server
+    from cpython_retrieval.adapters.oracle_server import (
+        start_oracle_server,
+        stop_oracle_server,
+    )
 
     server, base_url = start_oracle_server(0, first_token_delay=0.0)
     try:

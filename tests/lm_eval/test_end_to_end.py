@@ -11,9 +11,13 @@ import pytest
 
 pytestmark = pytest.mark.slow  # every test here drives lm_eval or the wrapper as a subprocess
 
-from cpython_retrieval.adapters.lm_eval_cli import SUMMARY_PREFIX, read_samples, summarize_samples
-from cpython_retrieval.dataset import read_manifest
+from cpython_retrieval.dataset.store import read_manifest
 from cpython_retrieval.lm_eval_tasks import GROUP, TASK_NAMES, include_path
+from cpython_retrieval.lm_eval_tasks.wrapper import (
+    SUMMARY_PREFIX,
+    read_samples,
+    summarize_samples,
+)
 
 from .conftest import BIN, run
 

@@ -6,9 +6,14 @@ import logging
 
 import pytest
 
-from cpython_retrieval.adapters import lm_eval_guard as guard
-from cpython_retrieval.adapters.lm_eval_guard import (ContextWindowError, TruncationDetected, check_context_window,
-                                                       describe_backend, truncation_tripwire)
+from cpython_retrieval.lm_eval_tasks import guard
+from cpython_retrieval.lm_eval_tasks.guard import (
+    ContextWindowError,
+    TruncationDetected,
+    check_context_window,
+    describe_backend,
+    truncation_tripwire,
+)
 
 # -- stand-ins for lm-eval model classes (the guard reads class names along the MRO) -------------
 

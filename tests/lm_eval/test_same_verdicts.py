@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from cpython_retrieval.dataset import load_tier
+from cpython_retrieval.dataset.store import load_tier
 from cpython_retrieval.lm_eval_tasks import utils
-from cpython_retrieval.oracle import oracle_answer
+from cpython_retrieval.reference.oracle import oracle_answer
 from cpython_retrieval.scorers import score_answer, substring_match
 
 

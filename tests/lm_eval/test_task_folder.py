@@ -8,10 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cpython_retrieval.dataset import load_tier, read_manifest
+from cpython_retrieval.dataset.store import load_tier, read_manifest
 from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.lm_eval_tasks import GROUP, TASK_NAMES, TASKS_DIR, TIERS, include_path
-from cpython_retrieval.lm_eval_tasks import utils
+from cpython_retrieval.lm_eval_tasks import (
+    GROUP,
+    TASK_NAMES,
+    TASKS_DIR,
+    TIERS,
+    include_path,
+    utils,
+)
 from cpython_retrieval.prompt import render_prompt
 
 from .conftest import BIN, run

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cpython_retrieval.adapters.lm_eval_cli import drop_option
+from cpython_retrieval.lm_eval_tasks.wrapper import drop_option
 
 from .conftest import BIN, run
 

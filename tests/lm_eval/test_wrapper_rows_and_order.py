@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from cpython_retrieval.adapters.lm_eval_cli import SUMMARY_PREFIX, plan_run, summarize_samples
-from cpython_retrieval.adapters.lm_eval_rows import LARGE_FIELD_CHARS, small_sample
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.dataset import load_tier, write_dataset
+from cpython_retrieval.dataset.store import load_tier, write_dataset
+from cpython_retrieval.generate.stages import build_dataset
+from cpython_retrieval.lm_eval_tasks.row_log import LARGE_FIELD_CHARS, small_sample
+from cpython_retrieval.lm_eval_tasks.wrapper import (
+    SUMMARY_PREFIX,
+    plan_run,
+    summarize_samples,
+)
 from cpython_retrieval.prompt import render_prompt
-from cpython_retrieval.prompt_cache import headed
+from cpython_retrieval.reference.prompt_cache import headed
 
 from .conftest import BIN, run
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cpython_retrieval.build import build_dataset, resolve_pin
-from cpython_retrieval.corpus import load_corpus
-from cpython_retrieval.perturbations import Vocabulary
+from cpython_retrieval.generate.perturbations import Vocabulary
+from cpython_retrieval.generate.stages import build_dataset, resolve_pin
+from cpython_retrieval.sources.corpus import load_corpus
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.definitions import parse_module
-from cpython_retrieval.facts import module_facts
-from cpython_retrieval.perturbations import PERTURBATION_KINDS, perturbed_row_count
+from cpython_retrieval.generate.definitions import parse_module
+from cpython_retrieval.generate.facts import module_facts
+from cpython_retrieval.generate.perturbations import (
+    PERTURBATION_KINDS,
+    perturbed_row_count,
+)
+from cpython_retrieval.generate.stages import build_dataset
 from cpython_retrieval.question_types import NOT_PRESENT
 from cpython_retrieval.tokens import get_counter
 
@@ -156,7 +159,7 @@ def test_perturbed_rows_are_spread_over_depth(built_perturbed):
 
 
 def test_manifest_and_card_describe_perturbations(built_perturbed, tmp_path):
-    from cpython_retrieval.dataset import write_dataset
+    from cpython_retrieval.dataset.store import write_dataset
 
     manifest = built_perturbed.manifest
     assert manifest["options"]["perturbed_share"] == 0.2

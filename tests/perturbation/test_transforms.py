@@ -15,14 +15,27 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cpython_retrieval.build import resolve_pin
-from cpython_retrieval.corpus import load_corpus
-from cpython_retrieval.definitions import parse_module
-from cpython_retrieval.facts import module_facts
-from cpython_retrieval.perturb import (PerturbError, add_module_function, change_bases, change_decorators,
-                                       change_docstring_lines, change_return_annotations, definition_nodes,
-                                       remove_module_function, rename)
-from cpython_retrieval.perturbations import KIND_QUESTION_TYPE, Vocabulary, fresh_name, perturb_file
+from cpython_retrieval.generate.definitions import parse_module
+from cpython_retrieval.generate.facts import module_facts
+from cpython_retrieval.generate.perturb import (
+    PerturbError,
+    add_module_function,
+    change_bases,
+    change_decorators,
+    change_docstring_lines,
+    change_return_annotations,
+    definition_nodes,
+    remove_module_function,
+    rename,
+)
+from cpython_retrieval.generate.perturbations import (
+    KIND_QUESTION_TYPE,
+    Vocabulary,
+    fresh_name,
+    perturb_file,
+)
+from cpython_retrieval.generate.stages import resolve_pin
+from cpython_retrieval.sources.corpus import load_corpus
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
@@ -211,7 +224,7 @@ def test_module_function_count_edits():
 
 # --- module-class renames without scope analysis --------------------------------------------------
 
-from cpython_retrieval import perturb as _perturb  # noqa: E402
+from cpython_retrieval.generate import perturb as _perturb  # noqa: E402
 
 
 def _uses_both_ways(text: str, names: set[str]):

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.dataset import write_dataset
+from cpython_retrieval.dataset.publish import plan_publish, publish
+from cpython_retrieval.dataset.store import write_dataset
 from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.publish import plan_publish, publish
+from cpython_retrieval.generate.stages import build_dataset
 
 
 @pytest.fixture(scope="module")

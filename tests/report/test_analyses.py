@@ -11,12 +11,32 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.report.analyses import (by_family, by_question_type, controls, cost, depth_heatmap, paired_comparisons,
-                                               perturbation, primary_by_tier, scorer_agreement, serving)
+from cpython_retrieval.report.analyses import (
+    by_family,
+    by_question_type,
+    controls,
+    cost,
+    depth_heatmap,
+    paired_comparisons,
+    perturbation,
+    primary_by_tier,
+    scorer_agreement,
+    serving,
+)
 from cpython_retrieval.report.assemble import make_report
-from cpython_retrieval.report.inputs import check_one_dataset, deduplicate, describe_duplicates, require_rows
+from cpython_retrieval.report.inputs import (
+    check_one_dataset,
+    deduplicate,
+    describe_duplicates,
+    require_rows,
+)
 from cpython_retrieval.report.prices import ModelPrice, Prices, load_prices
-from cpython_retrieval.report.records import CallRecord, DatasetIdentity, LogInfo, RowRecord
+from cpython_retrieval.report.records import (
+    CallRecord,
+    DatasetIdentity,
+    LogInfo,
+    RowRecord,
+)
 
 
 def rec(model, i, correct, tier="T25", depth=0.05, **kw):

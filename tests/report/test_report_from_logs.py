@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cpython_retrieval.build import build_dataset
-from cpython_retrieval.dataset import write_dataset
+from cpython_retrieval.dataset.store import write_dataset
 from cpython_retrieval.errors import RetrievalError
+from cpython_retrieval.generate.stages import build_dataset
 from cpython_retrieval.question_types import FAMILIES, QUESTION_TYPES
 from cpython_retrieval.report import read_records
 from cpython_retrieval.report.inputs import deduplicate

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cpython_retrieval.report.stats import effective_length, mcnemar_exact, paired_bootstrap, percentile, wilson
+from cpython_retrieval.report.stats import (
+    effective_length,
+    mcnemar_exact,
+    paired_bootstrap,
+    percentile,
+    wilson,
+)
 
 
 def test_wilson_matches_hand_computed_bounds():

@@ -15,8 +15,17 @@ from cpython_retrieval.scorers import (
     score_answer,
     substring_match,
 )
-from cpython_retrieval.scorers.extract import MAX_REGION_CHARS, answer_region, clean, strip_reasoning
-from cpython_retrieval.scorers.normalize import find_integers, normalize_path, normalize_text_line
+from cpython_retrieval.scorers.extract import (
+    MAX_REGION_CHARS,
+    answer_region,
+    clean,
+    strip_reasoning,
+)
+from cpython_retrieval.scorers.normalize import (
+    find_integers,
+    normalize_path,
+    normalize_text_line,
+)
 
 # --- extraction --------------------------------------------------------------------------
 

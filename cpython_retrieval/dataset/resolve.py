@@ -1,0 +1,174 @@
+"""Find the dataset an adapter should run: the bundled canonical dataset, an explicit folder or Hub repo, or a
+cached build of another pin or source.
+
+Order: an explicit `dataset` (a local folder, or a Hub repo id that must come with a pinned `revision`); else,
+when neither `pin` nor `source` asks for something else, the canonical dataset bundled with the package (the
+same questions for every user, offline, no build); else a build of that pin or source, cached in the user cache
+dir and keyed by the generator's code, the pin and the *content* of the source. Every folder is verified when it
+is loaded (`dataset.read_manifest`); a corrupt cache entry is rebuilt, a corrupt bundled dataset is an error.
+
+Errors name the fix in the caller's own spelling (`Spelling`): `-T source=...` for Inspect, lm-eval's
+`--metadata` keys, the CLI's flags.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from .. import __version__
+from ..errors import RetrievalError
+from ..sources.fetch import SourceUnavailable
+from .canonical import canonical_dir
+from .store import DatasetCorrupt, read_manifest
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a framework's user passes the resolution inputs (for error messages)."""
+
+    dataset: str
+    revision: str
+    source: str
+    pin: str
+
+
+CLI_SPELLING = Spelling("--dataset DIR", "--revision TAG", "--source PATH", "--pin VERSION")
+INSPECT_SPELLING = Spelling("-T dataset=DIR", "-T revision=TAG", "-T source=PATH", "-T pin=VERSION")
+LM_EVAL_SPELLING = Spelling("--metadata '{\"dataset\": \"DIR\"}'", "--metadata '{\"dataset_revision\": \"TAG\"}'",
+                            "--metadata '{\"source\": \"PATH\"}'", "--metadata '{\"pin\": \"VERSION\"}'")
+
+
+@dataclass(frozen=True)
+class ResolvedDataset:
+    path: Path
+    origin: str  # "canonical", "local", "hub", "cached-build", "built"
+    description: str
+
+
+def resolve_dataset(dataset: str | None = None, *, revision: str | None = None, pin: str | None = None,
+                    source: str | None = None, cache_dir: Path | None = None,
+                    spelling: Spelling = CLI_SPELLING) -> ResolvedDataset:
+    if dataset:
+        local = Path(dataset).expanduser()
+        if local.exists():
+            read_manifest(local)  # verified here: a broken folder fails now, not mid-run
+            return ResolvedDataset(local, "local", f"local folder {local}")
+        return _from_hub(dataset, revision, spelling)
+    if pin in (None, "", "canonical") and not source:
+        return _canonical()
+    try:
+        return _cached_build(pin or "auto", source, cache_dir)
+    except SourceUnavailable as exc:
+        raise exc.with_flag(spelling.source) from None
+
+
+def _canonical() -> ResolvedDataset:
+    path = canonical_dir()
+    try:
+        manifest = read_manifest(path)
+    except DatasetCorrupt as exc:
+        raise DatasetCorrupt(f"the bundled canonical dataset is damaged ({exc}); reinstall cpython-retrieval") from None
+    return ResolvedDataset(path, "canonical", f"canonical dataset (CPython {manifest['pin']['version']}, bundled)")
+
+
+def _from_hub(repo_id: str, revision: str | None, spelling: Spelling) -> ResolvedDataset:
+    local = Path(repo_id).expanduser()
+    if _looks_like_a_path(repo_id, local):
+        siblings = [p.name for p in local.parent.iterdir()] if local.parent.is_dir() else []
+        near = difflib.get_close_matches(local.name, siblings, n=1)
+        hint = f" (did you mean {local.parent / near[0]}?)" if near else ""
+        raise RetrievalError(f"dataset {repo_id}: no such folder{hint}; pass {spelling.dataset} with a folder written "
+                             "by `cpython-retrieval build --out DIR`, or a Hub repo id ORG/NAME")
+    if not revision:
+        raise RetrievalError(f"refusing to load Hub dataset {repo_id} without a pinned revision: pass {spelling.revision} "
+                             "(a tag or commit), so every run loads the same questions")
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError as exc:
+        raise RetrievalError("loading from the Hub needs huggingface_hub: pip install 'cpython-retrieval[hub]'") from exc
+    try:
+        path = snapshot_download(repo_id, repo_type="dataset", revision=revision)
+    except Exception as exc:  # offline without a cached copy, missing repo, bad revision: one clear line
+        offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+        raise RetrievalError(
+            f"cannot load {repo_id}@{revision} from the Hub{' (HF_HUB_OFFLINE=1 and no cached copy)' if offline else ''}: "
+            f"{type(exc).__name__}; pass {spelling.dataset} with a local folder, or build one with "
+            "`cpython-retrieval build --out DIR`"
+        ) from exc
+    read_manifest(path)
+    return ResolvedDataset(Path(path), "hub", f"{repo_id}@{revision}")
+
+
+def _looks_like_a_path(text: str, path: Path) -> bool:
+    """Not a Hub id ORG/NAME: a path-like spelling, or one whose first part is a local folder (a mistyped `out/datset`)."""
+    if text.startswith((".", "/", "~")) or text.count("/") != 1 or os.sep != "/" and os.sep in text:
+        return True
+    return path.parent.is_dir()
+
+
+def _cached_build(pin: str, source: str | None, cache_dir: Path | None) -> ResolvedDataset:
+    from ..generate.stages import resolve_pin
+
+    pin_obj = resolve_pin(pin, source, allow_mismatch=source is not None)
+    root = Path(cache_dir or user_cache_dir("cpython-retrieval")) / "datasets"
+    key = f"cpython-{pin_obj.version}-gen{__version__}-{generator_fingerprint()}-seed0"
+    if source is not None:
+        key += "-" + source_content_key(source)
+    target = root / key
+    if (target / "manifest.json").is_file():
+        try:
+            read_manifest(target)
+            return ResolvedDataset(target, "cached-build", f"cached build of CPython {pin_obj.version} at {target}")
+        except RetrievalError as exc:
+            logger.warning("cached dataset %s is unusable (%s); rebuilding it", target, exc)
+            shutil.rmtree(target, ignore_errors=True)
+    from ..generate.stages import build_dataset
+    from .store import write_dataset
+
+    logger.warning("building CPython %s tiers into %s (once; later runs reuse it)", pin_obj.version, target)
+    built = build_dataset(pin=pin, source=source, allow_mismatch=source is not None, cache_dir=cache_dir)
+    write_dataset(built, target)
+    return ResolvedDataset(target, "built", f"built CPython {pin_obj.version} ({built.manifest['source_kind']} source) "
+                                            f"at {target}")
+
+
+#: Modules that decide a dataset's content; the framework adapters, scorers, report and bundled data do not.
+_NOT_GENERATOR = {"adapters", "tasks", "scorers", "report", "lm_eval_tasks", "reference", "dataset/canonical"}
+
+
+def generator_fingerprint() -> str:
+    """sha256 (12 hex) of the generator's own source and pin manifests: a cached build is reused only by the same code."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        skipped = relative.parts[0] in _NOT_GENERATOR or "/".join(relative.parts[:2]) in _NOT_GENERATOR
+        if path.suffix in (".py", ".json") and not skipped and "__pycache__" not in relative.parts:
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def source_content_key(source: str | Path) -> str:
+    """sha256 (12 hex) of a source's corpus files (path and bytes), or of a tarball's bytes: an edited source is a new key."""
+    from ..sources.fetch import is_tarball
+    from ..sources.lib_files import find_lib_dir, scope_hashes, sha256_file
+
+    if is_tarball(source):
+        if "://" in str(source):
+            return hashlib.sha256(str(source).encode()).hexdigest()[:12]  # verified by the pin's sha256 when fetched
+        return sha256_file(Path(source).expanduser())[:12]
+    lib = find_lib_dir(Path(source))
+    digest = hashlib.sha256()
+    for relative, file_digest in scope_hashes(lib).items():
+        digest.update(relative.encode() + b"\0" + file_digest.encode() + b"\n")
+    return digest.hexdigest()[:12]

@@ -1,0 +1,282 @@
+"""Step 5: write a built dataset as a Hugging Face dataset folder, and read it back verified.
+
+Layout: `data/<tier>.parquet` (one config per tier, split `test`), `data/contexts.parquet` (each
+distinct context stored once, joined to rows by `context_id`), `manifest.json`, `README.md` (the
+dataset card with its `configs:` block) and `LICENSE` (CPython's: the contexts are its source text).
+Parquet is written with a fixed schema, compression and row-group size and no timestamps, so the
+same rows give byte-identical files with the same pyarrow.
+
+Identity and integrity (`manifest.json`):
+
+- `fingerprint`: sha256 over the *content* of every data file (each record as canonical JSON), so two
+  folders with the same questions have the same fingerprint whichever pyarrow wrote them. Logs and
+  reports carry it to tell whether two runs asked the same questions.
+- `data_files`: sha256 of every file's bytes; `manifest_sha256`: of the manifest itself. Every load
+  checks them, so a flipped bit or a truncated file is one clear error, never a different question.
+
+Writes are atomic: the folder is written beside `--out` and moved into place whole, so a killed
+build leaves the previous dataset or none, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..atomic_files import replace_dir
+from ..errors import RetrievalError
+from ..generate.stages import BuiltDataset
+from ..sources.lib_files import sha256_file
+from .card import render_card
+
+ROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("tier", pa.string()),
+        ("question", pa.string()),
+        ("answer", pa.string()),
+        ("answer_json", pa.string()),
+        ("question_type", pa.string()),
+        ("difficulty", pa.string()),
+        ("source_file", pa.string()),
+        ("symbol", pa.string()),
+        ("ast_node_type", pa.string()),
+        ("answer_char_start", pa.int64()),
+        ("answer_char_end", pa.int64()),
+        ("answer_token_start", pa.int64()),
+        ("depth", pa.float64()),
+        ("context_id", pa.string()),
+        ("context_tokens", pa.int64()),
+        ("tokenizer", pa.string()),
+        ("context_token_counts", pa.string()),
+        ("cpython_version", pa.string()),
+        ("cpython_tag", pa.string()),
+        ("generator_version", pa.string()),
+        ("seed", pa.int64()),
+        ("perturbed", pa.bool_()),
+        ("perturbation_kind", pa.string()),
+        ("original_symbol", pa.string()),
+        ("perturbed_symbol", pa.string()),
+        ("original_answer", pa.string()),
+        ("pair_id", pa.string()),
+        ("drift", pa.bool_()),
+        ("drift_kind", pa.string()),
+        ("stale_answer", pa.string()),
+        ("stale_pin", pa.string()),
+    ]
+)
+
+CONTEXT_SCHEMA = pa.schema(
+    [
+        ("context_id", pa.string()),
+        ("tier", pa.string()),
+        ("variant", pa.string()),
+        ("text", pa.string()),
+        ("context_tokens", pa.int64()),
+        ("tokenizer", pa.string()),
+        ("context_token_counts", pa.string()),
+        ("files", pa.string()),
+    ]
+)
+
+CONTEXTS_CONFIG = "contexts"
+MANIFEST = "manifest.json"
+CARD = "README.md"
+LICENSE = "LICENSE"
+GENERATOR = "cpython-retrieval"
+
+
+class DatasetCorrupt(RetrievalError):
+    """A dataset folder's files do not match its manifest (a flipped bit, a truncated or missing file)."""
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+def _write_parquet(records: list[dict[str, Any]], schema: pa.Schema, path: Path) -> None:
+    table = pa.Table.from_pylist(records, schema=schema)
+    pq.write_table(table, path, compression="zstd", compression_level=9, row_group_size=10_000, write_statistics=False)
+
+
+def _canonical(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def content_fingerprint(tables: dict[str, list[dict[str, Any]]]) -> str:
+    """sha256 over every config's records as canonical JSON, configs in name order: the dataset's identity."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        digest.update(name.encode() + b"\0")
+        for record in tables[name]:
+            digest.update(_canonical(record) + b"\n")
+    return digest.hexdigest()
+
+
+def folder_fingerprint(directory: str | Path) -> str:
+    """The fingerprint recomputed from a folder's parquet files (what `content_fingerprint` gave at build time)."""
+    manifest = read_manifest(directory)
+    tables = {name: pq.read_table(Path(directory) / "data" / f"{name}.parquet").to_pylist()
+              for name in [*manifest["tiers"], CONTEXTS_CONFIG]}
+    return content_fingerprint(tables)
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """sha256 of the manifest without its own `manifest_sha256` entry."""
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def is_dataset_folder(directory: str | Path) -> bool:
+    """A folder this tool wrote (so `--out` may replace it)."""
+    try:
+        manifest = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("generator") == GENERATOR
+
+
+def check_output_dir(out: str | Path) -> Path:
+    """Refuse, before any long work, an `--out` that is a file, a non-empty foreign folder, or unwritable."""
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise RetrievalError(f"--out {out} is a file; choose a new or empty folder")
+    if out.is_dir() and any(out.iterdir()) and not is_dataset_folder(out):
+        raise RetrievalError(f"--out {out} is not empty and not a cpython-retrieval dataset folder; choose a new or "
+                             "empty folder (a previous build's folder is replaced whole)")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.probe-")
+    except OSError as exc:
+        raise RetrievalError(f"--out {out}: cannot write in {parent} ({exc.strerror or exc}); choose a writable "
+                             "folder") from exc
+    os.rmdir(probe)
+    return out
+
+
+def write_dataset(built: BuiltDataset, out_dir: str | Path) -> list[Path]:
+    """Write the folder atomically (replacing a previous build there); returns the files written, sorted."""
+    out = check_output_dir(out_dir)
+    tmp = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.partial-"))
+    try:
+        _write_into(built, tmp)
+        replace_dir(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    manifest = read_manifest(out)
+    return sorted([out / MANIFEST, *(out / name for name in manifest["data_files"])])
+
+
+def _write_into(built: BuiltDataset, folder: Path) -> None:
+    (folder / "data").mkdir(parents=True)
+    for tier, rows in built.rows.items():
+        _write_parquet(rows, ROW_SCHEMA, folder / "data" / f"{tier}.parquet")
+    _write_parquet(built.contexts, CONTEXT_SCHEMA, folder / "data" / f"{CONTEXTS_CONFIG}.parquet")
+    (folder / LICENSE).write_bytes(resources.files("cpython_retrieval").joinpath("CPYTHON_LICENSE.txt").read_bytes())
+    manifest = dict(built.manifest)
+    manifest["fingerprint"] = content_fingerprint({**built.rows, CONTEXTS_CONFIG: built.contexts})
+    manifest["writer"] = {"pyarrow": pa.__version__}
+    (folder / CARD).write_text(render_card(built, manifest), encoding="utf-8")
+    listed = sorted([*(f"data/{t}.parquet" for t in built.rows), f"data/{CONTEXTS_CONFIG}.parquet", CARD, LICENSE])
+    manifest["data_files"] = {name: sha256_file(folder / name) for name in listed}
+    manifest["manifest_sha256"] = manifest_digest(manifest)
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- reading, verified ----------------------------------------------------------------------------
+
+_VERIFIED: dict[tuple, dict[str, Any]] = {}
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    """The folder's manifest, after checking every file it lists (again whenever a listed file changes)."""
+    folder = Path(directory)
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise RetrievalError(f"{directory} is not a cpython-retrieval dataset folder (no manifest.json); build one with "
+                             "`cpython-retrieval build --out DIR`")
+    raw = path.read_bytes()
+    key = (str(folder.resolve()), hashlib.sha256(raw).hexdigest(), _stats(folder))
+    if key not in _VERIFIED:
+        _VERIFIED[key] = verify_dataset(folder, raw)
+    return _VERIFIED[key]
+
+
+def _stats(folder: Path) -> tuple:
+    """(name, size, mtime) of every file in the folder's data/ and top level: a change anywhere means verify again."""
+    out = []
+    for path in sorted([*folder.glob("*"), *folder.glob("data/*")]):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        out.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
+
+
+def verify_dataset(folder: Path, raw: bytes | None = None) -> dict[str, Any]:
+    """Check the manifest's own digest and every listed file's sha256; DatasetCorrupt names the first problem."""
+    raw = (folder / MANIFEST).read_bytes() if raw is None else raw
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DatasetCorrupt(f"{folder}: manifest.json is not readable JSON ({exc}); the folder is corrupt") from exc
+    if not isinstance(manifest, dict) or manifest.get("generator") != GENERATOR:
+        raise RetrievalError(f"{folder} is not a cpython-retrieval dataset folder (its manifest.json is another tool's)")
+    if "data_files" not in manifest or "manifest_sha256" not in manifest:
+        raise DatasetCorrupt(f"{folder} was built by cpython-retrieval {manifest.get('generator_version')}, which "
+                             "recorded no file hashes; rebuild it with `cpython-retrieval build --out DIR`")
+    if manifest_digest(manifest) != manifest["manifest_sha256"]:
+        raise DatasetCorrupt(f"{folder}: manifest.json was modified after the build (its digest does not match); "
+                             "the folder is corrupt")
+    for name, expected in sorted(manifest["data_files"].items()):
+        path = folder / name
+        if not path.is_file():
+            raise DatasetCorrupt(f"{folder}: {name} is missing; the folder is incomplete")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise DatasetCorrupt(f"{folder}: {name} has sha256 {actual[:12]}..., its manifest says {expected[:12]}... "
+                                 f"(a flipped bit or a truncated file); the folder is corrupt")
+    return manifest
+
+
+def dataset_identity(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What logs carry to say which questions were asked: pin, generator version, fingerprint."""
+    return {"cpython_version": manifest["pin"]["version"], "generator_version": manifest["generator_version"],
+            "dataset_fingerprint": manifest["fingerprint"]}
+
+
+def dataset_tiers(directory: str | Path) -> list[str]:
+    return list(read_manifest(directory)["tiers"])
+
+
+def load_rows(directory: str | Path, tier: str) -> list[dict[str, Any]]:
+    """A tier's rows from a local dataset folder, without the context text, in the order they are to be sent."""
+    tiers = dataset_tiers(directory)
+    if tier not in tiers:
+        raise RetrievalError(f"{directory} has no tier {tier} (have: {', '.join(tiers)})")
+    return pq.read_table(Path(directory) / "data" / f"{tier}.parquet").to_pylist()
+
+
+def load_contexts(directory: str | Path, context_ids=None) -> dict[str, str]:
+    """context_id -> text, for every context or just the ones named."""
+    read_manifest(directory)
+    table = pq.read_table(Path(directory) / "data" / f"{CONTEXTS_CONFIG}.parquet", columns=["context_id", "text"])
+    wanted = None if context_ids is None else set(context_ids)
+    return {cid: text for cid, text in zip(table.column("context_id").to_pylist(), table.column("text").to_pylist())
+            if wanted is None or cid in wanted}
+
+
+def load_tier(directory: str | Path, tier: str) -> list[dict[str, Any]]:
+    """A tier's rows, each with its `context` text joined in: ready to prompt."""
+    rows = load_rows(directory, tier)
+    texts = load_contexts(directory, {r["context_id"] for r in rows})
+    return [{**row, "context": texts[row["context_id"]]} for row in rows]
