@@ -65,7 +65,8 @@ def tables(counts: dict, tiers: list[str]) -> str:
     types = sorted(grep["type"], key=lambda t: (FAMILIES.index(family_of(t)) if family_of(t) in FAMILIES else 99, t))
     out.append("| type | family | " + " | ".join(models) + " |\n|---|---|" + "---:|" * len(models))
     for qtype in types:
-        out.append(f"| `{qtype}` | {family_of(qtype)} | " + " | ".join(_rate(counts[m]["type"][qtype]) for m in models) + " |")
+        cells = " | ".join(_rate(counts[m]["type"][qtype]) for m in models)
+        out.append(f"| `{qtype}` | {family_of(qtype)} | {cells} |")
     for grouping, order in (("family", [*FAMILIES, "unknown"]), ("tier", tiers),
                             ("variant", ["ordinary", "perturbed", "drift"]), ("all", ["all"])):
         keys = [k for k in order if k in grep[grouping]]
@@ -77,7 +78,8 @@ def tables(counts: dict, tiers: list[str]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", type=Path, default=None, help="dataset folder (default: the bundled canonical one)")
+    parser.add_argument("--dataset", type=Path, default=None,
+                        help="dataset folder (default: the bundled canonical one)")
     parser.add_argument("--tiers", default=None, help="comma-separated tiers (default: every tier of the dataset)")
     parser.add_argument("--oracle", action="store_true", help="score the oracle on the same rows too")
     parser.add_argument("--json", type=Path, default=None, help="also write the counts as JSON here")

@@ -1,11 +1,13 @@
-"""Inspect model APIs shipped with the package: `cpython_retrieval/oracle`, `/memorizer` and `/shotgun`.
+"""Inspect model APIs shipped with the package: `cpython_retrieval/oracle`, `/grep`, `/memorizer` and `/shotgun`.
 
 `--model cpython_retrieval/oracle` finds this one `@modelapi` by its unqualified name
-`cpython_retrieval` and passes `oracle` (or `memorizer`, `shotgun`) as the model name, so the
+`cpython_retrieval` and passes `oracle` (or `grep`, `memorizer`, `shotgun`) as the model name, so the
 reference models are one API that dispatches on the name:
 
 - `oracle`: reads the files in the prompt with the project's fact extractor (`oracle.oracle_answer`);
   must score 1.0 on every tier, ordinary and perturbed.
+- `grep`: the search floor, a deliberately naive text search of the files in the prompt (regular
+  expressions, no parse: `grep.grep_answer`); what it scores a text search answers, the rest needs structure.
 - `memorizer`: answers from the real stdlib of the pin and ignores the files (`memorizer.Memorizer`);
   about 1.0 on ordinary rows (except `absent_symbol`), about 0 on perturbed rows.
 - `shotgun`: the oracle's answer plus a decoy candidate (`oracle.shotgun_answer`): wrong on purpose,
@@ -47,11 +49,12 @@ from inspect_ai.model import (
 from inspect_ai.model._model import ModelAPI
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from ..reference.grep import grep_answer
 from ..reference.oracle import oracle_answer, prompt_question, shotgun_answer
 from ..reference.prompt_cache import HeadedPrompt, headed_parts, prompt_tokens
 from ..tokens import get_counter
 
-REFERENCE_MODELS = ("oracle", "memorizer", "shotgun")
+REFERENCE_MODELS = ("oracle", "grep", "memorizer", "shotgun")
 _LOG_LOCK = threading.Lock()
 
 
@@ -86,10 +89,12 @@ def _sample() -> tuple[str | None, dict[str, Any]]:
 
 @modelapi(name="cpython_retrieval")
 class ReferenceModelAPI(ModelAPI):
-    """The package's reference models: `oracle` (reads the context), `memorizer` (recalls the stdlib), `shotgun` (games the scorer)."""
+    """The package's reference models: `oracle` (reads the context), `grep` (searches it), `memorizer` (recalls the
+    stdlib), `shotgun` (games the scorer)."""
 
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
-                 config: GenerateConfig = GenerateConfig(), pin: str | None = None, source: str | None = None,
+                 config: GenerateConfig = GenerateConfig(),  # noqa: B008 - Inspect's ModelAPI signature
+                 pin: str | None = None, source: str | None = None,
                  recall_pin: str | None = None,
                  delay: float = 0.0, fail_marker: str | None = None, call_log: str | None = None,
                  **model_args: Any) -> None:
@@ -139,6 +144,8 @@ class ReferenceModelAPI(ModelAPI):
         """(answer, input tokens, output tokens); the head's parse and token count are shared across calls."""
         if self.kind == "oracle":
             answer = oracle_answer(prompt)
+        elif self.kind == "grep":
+            answer = grep_answer(prompt)
         elif self.kind == "shotgun":
             answer = shotgun_answer(prompt)
         else:

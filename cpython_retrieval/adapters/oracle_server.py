@@ -8,8 +8,9 @@ It serves, on 127.0.0.1 only:
 - `GET /v1/models`.
 
 Answers come from `cpython_retrieval.reference.oracle.oracle_answer` applied to the prompt (chat messages'
-text joined by blank lines). `usage` reports `prompt_tokens` (o200k_base count of that text),
-`completion_tokens` and `prompt_tokens_details.cached_tokens`, simulating an automatic prefix cache
+text joined by blank lines); a request whose `model` is `grep` is answered by the search-floor model instead
+(`cpython_retrieval.reference.grep.grep_answer`, see `ANSWERERS`). `usage` reports `prompt_tokens` (o200k_base
+count of that text), `completion_tokens` and `prompt_tokens_details.cached_tokens`, simulating an automatic prefix cache
 as vLLM reports it: the tokens of the longest prefix this prompt shares with any earlier prompt,
 rounded down to whole blocks (16 tokens) and never the whole prompt (the last token is always
 computed). The first token waits `first_token_delay` seconds plus `prefill_per_token` seconds per
@@ -21,6 +22,7 @@ Standard library only (`http.server`); not a production server.
     python -m cpython_retrieval.adapters.oracle_server --port 8765
     export LOCAL_BASE_URL=http://127.0.0.1:8765/v1 LOCAL_API_KEY=unused
     inspect eval cpython_retrieval/T25 --model openai-api/local/oracle
+    inspect eval cpython_retrieval/T25 --model openai-api/local/grep     # the search floor
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..reference.grep import grep_answer
 from ..reference.oracle import oracle_answer, prompt_question, split_prompt
 from ..reference.prompt_cache import (
     HeadedPrompt,
@@ -48,9 +51,18 @@ from ..reference.prompt_cache import (
 )
 from ..tokens import get_counter
 
-__all__ = ["OracleServer", "start_oracle_server", "stop_oracle_server", "prompt_text", "main"]
+__all__ = ["OracleServer", "start_oracle_server", "stop_oracle_server", "prompt_text", "answerer", "ANSWERERS",
+           "main"]
 
 BLOCK_TOKENS = 16
+#: Reference models a request selects by its `model` name; any other name gets the oracle.
+ANSWERERS = {"oracle": oracle_answer, "grep": grep_answer}
+
+
+def answerer(model: str):
+    """The reference model that answers a request for `model` (`grep`: the search floor; anything else: the oracle)."""
+    return ANSWERERS.get(model, oracle_answer)
+
 _MAX_REMEMBERED = 64
 
 
@@ -290,7 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "BadRequestError", "param": None, "code": 400}})
             return
         cached = server.cache.lookup_and_add(prompt, n_tokens, server.counter)
-        answer = oracle_answer(prompt)
+        answer = answerer(str(model))(prompt)
         completion_tokens = max(1, server.counter.count(answer))
         usage = {"prompt_tokens": n_tokens, "completion_tokens": completion_tokens,
                  "total_tokens": n_tokens + completion_tokens,
@@ -344,13 +356,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cpython_retrieval.adapters.oracle_server",
-                                     description="OpenAI-compatible server answering with the cpython-retrieval oracle")
+                                     description="OpenAI-compatible server answering with the cpython-retrieval oracle "
+                                                 "(or, for requests naming the model `grep`, the search floor)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--first-token-delay", type=float, default=0.05, help="seconds before the first token")
     parser.add_argument("--prefill-per-token", type=float, default=0.0, help="extra seconds per uncached prompt token")
     parser.add_argument("--max-context-tokens", type=int, default=None, help="HTTP 400 for longer prompts")
-    parser.add_argument("--model", action="append", dest="models", help="model id(s) listed by /v1/models (default: oracle)")
+    parser.add_argument("--model", action="append", dest="models",
+                        help="model id(s) listed by /v1/models (default: oracle); a request for `grep` gets grep")
     parser.add_argument("--request-log", help="append one JSON line per request (context sha256, question, tokens) to "
                                               "this file, for benchmarks/prefix_reuse.py --server-log")
     args = parser.parse_args(argv)
