@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 
 from cpython_retrieval.adapters.oracle_server import start_oracle_server
+from cpython_retrieval.dataset.store import load_tier
+from cpython_retrieval.prompt import render_prompt
+from cpython_retrieval.reference.grep import grep_answer
+from cpython_retrieval.scorers import score_answer
 from cpython_retrieval.tasks.solver import CALLS_KEY
 
 from .conftest import eval_logs, run_inspect
@@ -39,6 +43,7 @@ def test_entry_point_registers_tasks_and_models():
     from inspect_ai.model import get_model
 
     assert get_model("cpython_retrieval/oracle").api.model_name == "oracle"
+    assert get_model("cpython_retrieval/grep").api.model_name == "grep"
     with pytest.raises(ValueError, match="unknown reference model"):
         get_model("cpython_retrieval/nonesuch")
 
@@ -93,6 +98,23 @@ def test_memorizer_separates_recall_from_reading(small_dataset, tmp_path):
     metrics = log.results.scores[0].metrics
     assert metrics["perturbed_accuracy"].value <= 0.1
     assert metrics["memorized_rate"].value >= 0.8  # it answers what the real stdlib says
+
+
+def test_grep_model_gives_the_search_verdicts(small_dataset, tmp_path):
+    """`--model cpython_retrieval/grep`: the answers and verdicts of the search floor computed in process."""
+    log_dir = tmp_path / "logs"
+    run_inspect(["eval", "cpython_retrieval/T25", "--model", "cpython_retrieval/grep", "-T", f"dataset={small_dataset}",
+                 "-T", "trials=1", "--log-dir", str(log_dir)])
+    (log,) = eval_logs(log_dir)
+    assert log.status == "success" and log.eval.model == "cpython_retrieval/grep"
+    rows = {r["id"]: r for r in load_tier(small_dataset, "T25")}
+    assert sorted(s.id for s in log.samples) == sorted(rows)
+    for s in log.samples:
+        row = rows[s.id]
+        expected = grep_answer(render_prompt(row["question"], row["context"]))
+        assert s.output.completion == expected, s.id
+        assert _correct(s) == score_answer(row["question_type"], row["answer"], expected,
+                                           question=row["question"]).correct, s.id
 
 
 def test_eval_retry_resumes_without_rerunning_finished_samples(small_dataset, tmp_path):

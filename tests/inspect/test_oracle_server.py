@@ -63,6 +63,30 @@ def test_non_stream_chat_completions_and_models(server, rows):
     assert [r["status"] for r in srv.requests] == [200, 200, 200]
 
 
+def test_the_model_name_grep_selects_the_search_floor(server):
+    """A request for `grep` is answered by the grep model, any other name by the oracle, on every route."""
+    from cpython_retrieval.generate.contexts import render_context
+    from cpython_retrieval.generate.questions import question_text
+    from cpython_retrieval.reference.grep import grep_answer
+    from cpython_retrieval.reference.oracle import oracle_answer
+
+    srv, client = server
+    context = render_context("T25", "original", [("Lib/doc.py", 'EXAMPLE = """\nclass Widget:\n    pass\n"""\n'),
+                                                 ("Lib/real.py", "class Widget:\n    pass\n")]).text
+    p = prompt_parts(question_text("class_location", "Widget", "", "class", False), context)
+    messages = [{"role": "user", "content": [{"type": "text", "text": t}
+                                             for t in (p.instructions, p.context_block, p.question_block)]}]
+    expected = {"grep": grep_answer(p.as_text()), "oracle": oracle_answer(p.as_text())}
+    assert expected == {"grep": "Lib/doc.py", "oracle": "Lib/real.py"}  # a `class` line in a string fools a search
+    for model in ("grep", "oracle", "any-other-name"):
+        want = expected.get(model, expected["oracle"])
+        assert client.chat.completions.create(model=model, messages=messages).choices[0].message.content == want
+        assert client.completions.create(model=model, prompt=p.as_text()).choices[0].text == want
+        streamed = client.chat.completions.create(model=model, messages=messages, stream=True)
+        assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == want
+    assert [r["answer"] for r in srv.requests if r["model"] == "grep"] == ["Lib/doc.py"] * 3
+
+
 def test_max_context_tokens_gives_400(rows):
     srv, url = start_oracle_server(first_token_delay=0.0, max_context_tokens=1000)
     try:
@@ -95,8 +119,8 @@ class WholeTextPrefixCache:
         self.block, self.remember, self.prompts = block, remember, []
 
     def lookup_and_add(self, text: str) -> int:
-        best = max((next((i for i, (x, y) in enumerate(zip(seen, text)) if x != y), min(len(seen), len(text)))
-                    for seen in self.prompts), default=0)
+        best = max((next((i for i, (x, y) in enumerate(zip(seen, text, strict=False)) if x != y),
+                         min(len(seen), len(text))) for seen in self.prompts), default=0)
         if text in self.prompts:
             self.prompts.remove(text)
         self.prompts.append(text)
