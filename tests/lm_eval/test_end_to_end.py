@@ -9,17 +9,20 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # every test here drives lm_eval or the wrapper as a subprocess
-
-from cpython_retrieval.dataset.store import read_manifest
+from cpython_retrieval.dataset.store import load_tier, read_manifest
 from cpython_retrieval.lm_eval_tasks import GROUP, TASK_NAMES, include_path
 from cpython_retrieval.lm_eval_tasks.wrapper import (
     SUMMARY_PREFIX,
     read_samples,
     summarize_samples,
 )
+from cpython_retrieval.prompt import render_prompt
+from cpython_retrieval.reference.grep import grep_answer
+from cpython_retrieval.scorers import score_answer
 
 from .conftest import BIN, run
+
+pytestmark = pytest.mark.slow  # every test here drives lm_eval or the wrapper as a subprocess
 
 HERE = Path(__file__).parent
 
@@ -32,9 +35,10 @@ def _outputs(out: Path) -> tuple[dict, list[Path]]:
     return json.loads(results[0].read_text()), samples
 
 
-def _chat_args(base_url: str, tasks: str, metadata: dict, out: Path | None = None) -> list[str]:
+def _chat_args(base_url: str, tasks: str, metadata: dict, out: Path | None = None,
+               model: str = "oracle") -> list[str]:
     args = ["--model", "local-chat-completions",
-            "--model_args", f"base_url={base_url}/chat/completions,model=oracle,num_concurrent=4,max_retries=1",
+            "--model_args", f"base_url={base_url}/chat/completions,model={model},num_concurrent=4,max_retries=1",
             "--apply_chat_template", "--tasks", tasks, "--metadata", json.dumps(metadata)]
     if out is not None:
         args += ["--output_path", str(out), "--log_samples"]
@@ -77,7 +81,7 @@ def test_oracle_scores_one_on_every_tier_of_the_group(all_tiers_ds, oracle_serve
     expected_min = sorted(info["context_tokens"] for info in manifest["tiers"].values()
                           for _ in range(info["rows"]))
     assert len(received) == len(expected_min)
-    assert all(got > want for got, want in zip(received, expected_min))
+    assert all(got > want for got, want in zip(received, expected_min, strict=True))
 
 
 def test_oracle_per_type_numbers_match_the_samples(small_ds, oracle_server, tmp_path):
@@ -120,6 +124,27 @@ def test_oracle_per_type_numbers_match_the_samples(small_ds, oracle_server, tmp_
         assert stat["n"] == sum(len(by_task[t].get(f"score_{qtype}", [])) for t in by_task)
     assert summary["by_variant"]["perturbed"]["n"] == sum(1 for r in rows if r["doc"]["perturbed"])
     assert summary["memorized_hit"]["n"] == sum(1 for r in rows if "memorized_hit" in r)
+
+
+def test_grep_model_through_the_server_gives_the_search_verdicts(small_ds, oracle_server, tmp_path):
+    """`model=grep` on the local server: lm-eval scores grep's answers as the in-process grep model is scored."""
+    server, base_url = oracle_server
+    out = tmp_path / "out"
+    proc = run([str(BIN / "cpython-retrieval"), "lm-eval",
+                *_chat_args(base_url, "cpython_retrieval_t25", {"dataset": str(small_ds), "context_window": 131072},
+                            out, model="grep")], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert {r["model"] for r in server.requests} == {"grep"}
+    rows = {r["id"]: r for r in load_tier(small_ds, "T25")}
+    _, samples = _outputs(out)
+    logged = read_samples(samples)
+    assert sorted(r["doc"]["id"] for r in logged) == sorted(rows)
+    for line in logged:
+        row = rows[line["doc"]["id"]]
+        expected = grep_answer(render_prompt(row["question"], row["context"]))
+        assert line["filtered_resps"][0].strip() == expected
+        assert line["score"] == float(score_answer(row["question_type"], row["answer"], expected,
+                                                   question=row["question"]).correct)
 
 
 def test_wrapper_runs_and_writes_the_summary(small_ds, oracle_server, tmp_path):
