@@ -121,11 +121,21 @@ QUESTIONS = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(question=QUESTIONS, closed_book=st.booleans())
-def test_any_question_gets_a_deterministic_string(question, closed_book):
-    """Unknown and future question types, malformed ones and closed-book prompts: an answer, never an error."""
-    prompt = render_prompt(question, None if closed_book else _context(SIMPLE), no_context=closed_book)
+_CODE_PIECES = ["class A", "class B", "(", ")", "[", "]", ":", "\n", "    ", "def go", "def top", "async ", "@dec",
+                "A", "Base", ", ", "=", "->", '"""', "'", '"', "#", "\\\n", "x", "*", "**", "/"]
+SOURCES = st.lists(st.sampled_from(_CODE_PIECES), max_size=60).map("".join)
+KNOWN = st.builds(lambda qtype, symbol, kind, name_file: question_text(qtype, symbol, "Lib/a.py", kind, name_file),
+                  st.sampled_from(sorted(QUESTION_TYPES)), st.sampled_from(["A", "A.go", "top", "Base", "A.B.go"]),
+                  st.sampled_from(["class", "method", "function"]), st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(question=QUESTIONS | KNOWN, sources=st.lists(SOURCES, min_size=1, max_size=3), closed_book=st.booleans())
+def test_any_question_on_any_text_gets_a_deterministic_string(question, sources, closed_book):
+    """Every type on malformed code (open brackets, unterminated strings), unknown and future question types and
+    closed-book prompts: an answer, never an error, and the same answer again."""
+    files = [(f"Lib/{'ab'[i % 2]}{i}.py" if i else "Lib/a.py", text) for i, text in enumerate(sources)]
+    prompt = render_prompt(question, None if closed_book else _context(files), no_context=closed_book)
     first = grep_answer(prompt)
     assert isinstance(first, str) and first
     assert grep_answer(prompt) == first
