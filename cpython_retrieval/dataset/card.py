@@ -233,9 +233,11 @@ rows and are unambiguous in the perturbed context by the same rules.
 
 Kinds (`perturbation_kind`): `rename` (a top-level class renamed, with every reference libcst's scope
 analysis ties to it, to a name found nowhere in the stdlib; asked as its location, the owner of its
-methods, or any fact mentioning it), `return_annotation` (another annotation), `base_classes` (two
-bases swapped or one added), `decorators` (one added or removed), `docstring_first_line` (rewritten as
-a sentence found nowhere in the stdlib), `module_function_count` (a module-level function added or removed).
+methods, or any fact mentioning it), `return_annotation` (another annotation, only where the docstring and
+body do not tell the return), `base_classes` (two bases swapped or one added), `decorators` (one added or
+removed), `docstring_first_line` (the first sentence rewritten as a sentence found nowhere in the stdlib),
+`module_function_count` (a module-level function added or removed). An added base or decorator is one the
+file or its package already writes, and uses only names the file binds (or the `import` it adds).
 
 All perturbation rows of a tier share one context (variant `perturbed` in the `contexts` config):
 the tier's files in the same order, some of them perturbed (one kind per file, a few definitions

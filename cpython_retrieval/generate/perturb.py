@@ -15,6 +15,7 @@ Transforms:
 - `change_return_annotations`, `change_bases`, `change_decorators`, `change_docstring_lines`: the
   counterfactual edits, each replacing the written source of one part of a definition.
 - `add_module_function`, `remove_module_function`: change the number of module-level functions.
+- `add_imports`: the `import X` a new decorator needs, beside the file's own imports.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import dataclasses
 import re
 import sys
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import libcst as cst
 import libcst.metadata as md
@@ -681,8 +682,34 @@ def change_decorators(text: str, decorators: dict[str, list[str]]) -> str:
     return _edit_definitions(text, {q: edit(d) for q, d in decorators.items()})
 
 
+_SENTENCE_END = (".", "!", "?", ":")
+
+
+def _first_sentence_end(value: str, where: int, old: str, content_end: int) -> int:
+    """Where the sentence that begins the docstring at `where` (its first line `old`) ends in the literal `value`.
+
+    The sentence runs on over the following lines of its paragraph until one ends with `.`, `!`, `?` or `:` (or the
+    paragraph ends), so replacing up to here replaces whole sentences and leaves no half sentence behind.
+    """
+    end = where + len(old)
+    if old.rstrip().endswith(_SENTENCE_END):
+        return end
+    while True:
+        newline = value.find("\n", end, content_end)
+        if newline < 0 or value[end:newline].strip():
+            return end  # the docstring ends on this line, or text follows the line where it was not expected
+        next_newline = value.find("\n", newline + 1, content_end)
+        line = value[newline + 1: next_newline if next_newline >= 0 else content_end]
+        if not line.strip():
+            return end  # the paragraph ends
+        end = newline + 1 + len(line.rstrip())
+        if line.rstrip().endswith(_SENTENCE_END):
+            return end
+
+
 def change_docstring_lines(text: str, lines: dict[str, tuple[str, str]]) -> str:
-    """Replace the first occurrence of `old` in each definition's docstring literal with `new`."""
+    """Replace the sentence that begins each definition's docstring (its first line `old` and the lines that
+    continue it) with `new`: the first occurrence of `old` in the docstring literal marks where it begins."""
 
     def edit(old: str, new: str):
         def apply(node):
@@ -696,12 +723,34 @@ def change_docstring_lines(text: str, lines: dict[str, tuple[str, str]]) -> str:
             where = literal.value.find(old, start)
             if where < 0 or "\\" in new or literal.quote[0] in new:
                 raise PerturbError("docstring line not found verbatim, or the new line needs escaping")
-            value = literal.value[:where] + new + literal.value[where + len(old):]
+            end = _first_sentence_end(literal.value, where, old, len(literal.value) - len(literal.quote))
+            value = literal.value[:where] + new + literal.value[end:]
             stmt = first.with_changes(body=[first.body[0].with_changes(value=literal.with_changes(value=value)), *first.body[1:]])
             return node.with_changes(body=node.body.with_changes(body=[stmt, *body[1:]]))
         return apply
 
     return _edit_definitions(text, {q: edit(o, n) for q, (o, n) in lines.items()})
+
+
+_IMPORT_LINE = re.compile(r"^import ([A-Za-z_][\w.]*)[ \t]*\n", re.MULTILINE)
+
+
+def add_imports(text: str, modules: list[str]) -> str:
+    """Add `import M` for each module to the file's first run of plain `import X` lines at column 0: in
+    alphabetical place when that run is sorted, else at its end. The caller checks that the new lines parse as
+    module-level imports (a run inside a string would not). Refused when the file has no such run."""
+    first = _IMPORT_LINE.search(text)
+    if first is None:
+        raise PerturbError("no `import X` line to add an import beside")
+    start = end = first.start()
+    names = []
+    while (m := _IMPORT_LINE.match(text, end)) is not None:
+        names.append(m.group(1))
+        end = m.end()
+    run = names + [m for m in modules if m not in names]
+    if names == sorted(names):
+        run = sorted(run)
+    return text[:start] + "".join(f"import {name}\n" for name in run) + text[end:]
 
 
 def _module_function_index(module: cst.Module, name: str) -> int:

@@ -25,6 +25,7 @@ about the new name has original answer `NOT PRESENT`: the real stdlib has no cla
 
 from __future__ import annotations
 
+import builtins
 import random
 import re
 from collections import Counter
@@ -36,6 +37,7 @@ from .definitions import ParsedModule, parse_module
 from .facts import MIN_DOCSTRING_LINE, Fact, module_facts
 from .perturb import (
     PerturbError,
+    add_imports,
     add_module_function,
     change_bases,
     change_decorators,
@@ -43,6 +45,19 @@ from .perturb import (
     change_return_annotations,
     remove_module_function,
     rename_module_classes,
+)
+from .perturb_pools import (
+    BUILTIN_NAMES,
+    FileNames,
+    PackageUsage,
+    addable_decorator,
+    base_uses,
+    callee,
+    decorator_uses,
+    dotted_root,
+    enclosing_packages,
+    returns_opaquely,
+    states_return,
 )
 from .questions import Candidate, allocate, derive_seed, round_robin_by_depth
 
@@ -61,22 +76,13 @@ PER_REGION = 20
 #: Suffixes for fresh names: `clear` -> `clear_staged`, `Decoder` -> `DecoderStaged`.
 RENAME_SUFFIXES = ("staged", "shadow", "draft", "revised", "pending", "mirror", "patched", "variant", "bridge",
                    "relay", "ledger", "quill", "ember", "harbor", "tandem", "cobalt")
-#: Replacement return annotations (real stdlib annotations; ones from the same file are offered too).
-RETURN_ANNOTATIONS = ("None", "bool", "int", "str", "bytes", "float", "list[str]", "dict[str, Any]",
-                      "tuple[int, int]", "Iterator[str]", "Optional[str]", "Self", "NoReturn", "set[str]",
-                      "Callable[..., Any]")
-#: Bases a class may gain (besides classes defined earlier in its own file).
-WELL_KNOWN_BASES = ("object", "Exception", "ValueError", "RuntimeError", "dict", "list", "tuple", "abc.ABC",
-                    "collections.abc.Mapping", "threading.Thread")
-#: Decorators a definition may gain, by how the question names it.
-DECORATORS = {
-    "function": ("functools.cache", "functools.lru_cache(maxsize=None)", "contextlib.contextmanager",
-                 "staticmethod", "typing.no_type_check"),
-    "method": ("functools.cache", "abc.abstractmethod", "typing.final", "functools.lru_cache(maxsize=128)",
-               "classmethod", "staticmethod", "property"),
-    "class": ("dataclasses.dataclass", "functools.total_ordering", "typing.final", "typing.runtime_checkable",
-              "dataclasses.dataclass(frozen=True)"),
-}
+#: Replacement return annotations besides those the file itself writes; each is offered only where the file binds
+#: every name it uses (`Any`, `Iterator`, `Optional`, `Callable`: imported by the file, above the function).
+RETURN_ANNOTATIONS = ("bool", "int", "str", "bytes", "float", "list[str]", "dict[str, Any]", "tuple[int, int]",
+                      "Iterator[str]", "Optional[str]", "set[str]", "Callable[..., Any]")
+#: Annotations never given to a function that returns a value.
+_NO_VALUE_ANNOTATIONS = frozenset({"None", "NoReturn", "Never", "typing.NoReturn", "typing.Never"})
+_EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Exit|Interrupt)$")
 _VERBS = ("Return", "Compute", "Build", "Refresh", "Resolve", "Collect", "Normalize", "Validate", "Register",
           "Release", "Merge", "Encode", "Rebuild", "Flush")
 _ADJECTIVES = ("cached", "pending", "canonical", "staged", "effective", "nested", "default", "current",
@@ -86,6 +92,8 @@ _NOUNS = ("checksum", "index", "mapping", "buffer", "handle", "record", "snapsho
 _TAILS = ("for the current thread", "from the staging area", "without touching the cache",
           "using the fallback table", "before the next flush", "for every pending request",
           "after the lock is released", "in declaration order")
+_CLASS_TAILS = ("kept for the current thread", "read from the staging area", "shared by every pending request",
+                "built before the next flush", "held until the lock is released", "in declaration order")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -96,14 +104,23 @@ class Vocabulary:
 
     files_with: dict[str, int]  # identifier -> how many corpus files contain it (code, strings or comments)
     text: str
+    packages: PackageUsage = field(default_factory=PackageUsage)  # decorators and bases each package writes
 
     @classmethod
-    def from_texts(cls, texts) -> "Vocabulary":
+    def from_texts(cls, texts) -> Vocabulary:
+        """Without package usage: an edit then draws only on what its own file writes."""
         texts = list(texts)
         files_with: Counter = Counter()
         for text in texts:
             files_with.update(set(_IDENTIFIER.findall(text)))
         return cls(dict(files_with), "\n".join(texts))
+
+    @classmethod
+    def from_files(cls, files) -> Vocabulary:
+        """From (display path, text) pairs of the whole corpus."""
+        files = list(files)
+        vocab = cls.from_texts(text for _, text in files)
+        return cls(vocab.files_with, vocab.text, PackageUsage.of(files))
 
     def is_fresh(self, word: str) -> bool:
         return word not in self.files_with and word not in self.text
@@ -220,8 +237,47 @@ def _targets(kind: str, by_type: dict[str, list[Fact]], vocab: Vocabulary) -> li
     return list(by_type.get(KIND_QUESTION_TYPE[kind], ()))
 
 
+@dataclass
+class _FileView:
+    """What the plausibility rules read of the original file: its definitions, the names it binds, where each
+    definition starts, and the decorators and bases it and its package write."""
+
+    path: str
+    text: str
+    parsed: ParsedModule
+    names: FileNames
+    vocab: Vocabulary
+
+    @classmethod
+    def of(cls, path: str, text: str, vocab: Vocabulary) -> _FileView:
+        parsed = parse_module(text, path)
+        return cls(path, text, parsed, FileNames.of(parsed, text), vocab)
+
+    def definition(self, qualname: str):
+        found = [d for d in self.parsed.definitions if d.qualname == qualname]
+        return found[0] if len(found) == 1 else None
+
+    def line(self, qualname: str) -> int:
+        d = self.definition(qualname)
+        return self.text.count("\n", 0, d.name_span.start) + 1 if d is not None else 0
+
+    def decorator_pools(self, kind: str) -> list[list[str]]:
+        """Decorators written on definitions of this kind in the file, then in its package, then in each package
+        around it up to `Lib/` (sorted and unique at each level)."""
+        own = sorted({src for k, src in decorator_uses(self.text) if k == kind})
+        return [own] + [sorted({src for k, src in self.vocab.packages.decorators(package) if k == kind})
+                        for package in enclosing_packages(self.path)]
+
+    def base_pool(self) -> tuple[list[str], list[str]]:
+        """(bases the file writes, bases its package writes), sorted and unique."""
+        return sorted(set(base_uses(self.text))), sorted(set(self.vocab.packages.bases(self.path)))
+
+
 def _apply(kind, path, text, facts, by_type, rng: random.Random, vocab: Vocabulary) -> FilePerturbation | None:
+    view = _FileView.of(path, text, vocab) if kind in ("return_annotation", "base_classes", "decorators") else None
     targets = sorted(_targets(kind, by_type, vocab), key=lambda f: f.symbol)
+    if kind == "return_annotation":
+        targets = [f for f in targets if _annotation_can_change(f, view)]
     targets = rng.sample(targets, min(MAX_TARGETS, len(targets)))
     renames: dict[str, str] = {}
     edits: list[dict[str, str]] = []
@@ -233,36 +289,37 @@ def _apply(kind, path, text, facts, by_type, rng: random.Random, vocab: Vocabula
         seen = sorted({f.answer for f in by_type["return_annotation"]} | set(RETURN_ANNOTATIONS))
         new = {}
         for f in targets:
-            pool = [a for a in seen if _norm(a) != _norm(f.answer)]
-            new[f.symbol] = rng.choice(pool)
-            edits.append({"target": f.symbol, "before": f.answer, "after": new[f.symbol]})
-        new_text = change_return_annotations(text, new)
+            pool = _annotation_pool(f, seen, view)
+            if pool:
+                new[f.symbol] = rng.choice(pool)
+                edits.append({"target": f.symbol, "before": f.answer, "after": new[f.symbol]})
+        new_text = change_return_annotations(text, new) if new else text
     elif kind == "base_classes":
-        classes = by_type.get("class_location", [])
+        hierarchy = _hierarchy(by_type.get("base_classes", []))
         new = {}
         for f in targets:
             bases = list(f.answer_json["bases"])
-            new[f.symbol] = _new_bases(f, bases, classes, rng)
-            edits.append({"target": f.symbol, "before": ", ".join(bases), "after": ", ".join(new[f.symbol])})
-        new_text = change_bases(text, new)
+            changed = _new_bases(f, bases, view, hierarchy, rng)
+            if changed is not None:
+                new[f.symbol] = changed
+                edits.append({"target": f.symbol, "before": ", ".join(bases), "after": ", ".join(changed)})
+        new_text = change_bases(text, new) if new else text
     elif kind == "decorators":
-        new = {}
+        new, imports = {}, set()
         for f in targets:
-            current = list(f.answer_json)
-            if len(current) >= 2 and rng.random() < 0.5:
-                changed = current[:]
-                del changed[rng.randrange(len(changed))]
-            else:
-                pool = [d for d in DECORATORS[f.kind] if d not in current]
-                changed = current[:]
-                changed.insert(rng.randint(0, len(current)), rng.choice(pool))
-            new[f.symbol] = changed
-            edits.append({"target": f.symbol, "before": "\n".join(current), "after": "\n".join(changed)})
-        new_text = change_decorators(text, new)
+            found = _new_decorators(f, view, rng)
+            if found is not None:
+                new[f.symbol], modules = found
+                imports |= modules
+                edits.append({"target": f.symbol, "before": "\n".join(f.answer_json), "after": "\n".join(new[f.symbol])})
+        new_text = change_decorators(text, new) if new else text
+        if imports:
+            new_text = add_imports(new_text, sorted(imports))
+            edits.append({"target": "imports", "before": "", "after": "\n".join(f"import {m}" for m in sorted(imports))})
     elif kind == "docstring_first_line":
         new = {}
         for f in targets:
-            sentence = fresh_sentence(rng, vocab, avoid={f.answer})
+            sentence = fresh_sentence(rng, vocab, avoid={f.answer}, kind=f.kind)
             new[f.symbol] = (f.answer, sentence)
             edits.append({"target": f.symbol, "before": f.answer, "after": sentence})
         new_text = change_docstring_lines(text, new)
@@ -274,6 +331,8 @@ def _apply(kind, path, text, facts, by_type, rng: random.Random, vocab: Vocabula
     if new_text == text:
         return None
     parsed = parse_module(new_text, path)
+    if kind == "decorators" and not _imports_landed(view.parsed, parsed):
+        return None
     new_facts = module_facts(parsed, new_text, path)
     changes = diff_facts(kind, facts, new_facts, renames)
     if not changes:
@@ -285,15 +344,141 @@ def _norm(annotation: str) -> str:
     return re.sub(r"[\s'\"]", "", annotation).removeprefix("typing.")
 
 
-def _new_bases(fact: Fact, bases: list[str], classes: list[Fact], rng: random.Random) -> list[str]:
-    """Swap two adjacent different bases, or add one (a class defined earlier in the file, or a well-known base)."""
-    swappable = [i for i in range(len(bases) - 1) if bases[i] != bases[i + 1]]
-    if swappable and rng.random() < 0.5:
+def _imports_landed(before: ParsedModule, after: ParsedModule) -> bool:
+    """Any import the edit added is a real module-level import statement (not text inside a string)."""
+    def plain(parsed):
+        return sorted(i.module for i in parsed.imports if i.name is None and i.asname is None)
+    added = len(after.imports) - len(before.imports)
+    return added == 0 or len(plain(after)) - len(plain(before)) == added
+
+
+def _annotation_can_change(fact: Fact, view: _FileView) -> bool:
+    """A function whose return a reader cannot already tell: not a dunder (their returns are fixed by protocol), no
+    `is_`/`has_` predicate, a docstring that does not state the return (`states_return`), and a body whose every
+    `return` gives a value of no visible type (`returns_opaquely`)."""
+    d = view.definition(fact.symbol)
+    if d is None or d.kind != "function" or _norm(fact.answer) in _NO_VALUE_ANNOTATIONS:
+        return False
+    if d.name.startswith("__") or re.match(r"_*(?:is|has|can|should)_", d.name):
+        return False
+    return not states_return(d.docstring) and returns_opaquely(view.text, d)
+
+
+def _annotation_pool(fact: Fact, seen: list[str], view: _FileView) -> list[str]:
+    line = view.line(fact.symbol)
+    return [a for a in seen if _norm(a) != _norm(fact.answer) and _norm(a) not in _NO_VALUE_ANNOTATIONS
+            and (fact.kind == "method" or "Self" not in a) and view.names.allows(a, line)]
+
+
+def _new_decorators(fact: Fact, view: _FileView, rng: random.Random) -> tuple[list[str], set[str]] | None:
+    """(new decorators, modules to import), or None when no edit fits.
+
+    Remove one decorator (of two or more), or add one written on definitions of the same kind in the file, else in
+    its package, else in the packages around it (up to `Lib/`): a general-purpose one (`addable_decorator`) that is
+    not already there under other arguments, using only names the file binds above this definition, or failing
+    that a dotted one (`functools.lru_cache()`) read from a module the file's package imports with `import X`, then
+    adding that import. Decorators that change how a definition is called (`staticmethod`, `property`, ...) are
+    neither added nor removed, and a new one goes below them.
+    """
+    current = list(fact.answer_json)
+    removable = [i for i, d in enumerate(current) if addable_decorator(d)] if len(current) >= 2 else []
+    line = view.line(fact.symbol)
+    present = {callee(d) for d in current}
+    imports = view.vocab.packages.plain_imports(view.path)
+    pool: list[tuple[str, str | None]] = []
+    for level in view.decorator_pools(fact.kind):
+        fitting = [d for d in level if addable_decorator(d) and callee(d) not in present]
+        pool = [(d, None) for d in fitting if view.names.allows(d, line)]
+        pool = pool or [(d, dotted_root(d)) for d in fitting if dotted_root(d) in imports
+                        and dotted_root(d) not in view.names.first_line
+                        and view.names.allows(d, line, frozenset({dotted_root(d)}))]
+        if pool:
+            break
+    if removable and (not pool or rng.random() < 0.5):
+        changed = current[:]
+        del changed[rng.choice(removable)]
+        return changed, set()
+    if not pool:
+        return None
+    fixed = max((i + 1 for i, d in enumerate(current) if not addable_decorator(d)), default=0)
+    added, module = rng.choice(pool)
+    changed = current[:]
+    changed.insert(rng.randint(fixed, len(current)), added)
+    return changed, {module} if module else set()
+
+
+def _hierarchy(base_facts: list[Fact]) -> dict[str, list[str]]:
+    """Bare class name -> the bare names of its bases, for the classes of one file."""
+    out: dict[str, list[str]] = {}
+    for f in base_facts:
+        out.setdefault(f.symbol.rsplit(".", 1)[-1], []).extend(b.rsplit(".", 1)[-1] for b in f.answer_json["bases"])
+    return out
+
+
+def _descends(child: str, parent: str, hierarchy: dict[str, list[str]]) -> bool:
+    """`child` is `parent` or a subclass of it, as far as the file's own classes and the builtins tell."""
+    child, parent = child.rsplit(".", 1)[-1], parent.rsplit(".", 1)[-1]
+    seen, stack = set(), [child]
+    while stack:
+        name = stack.pop()
+        if name == parent:
+            return True
+        if name in seen:
+            continue
+        seen.add(name)
+        builtin = getattr(builtins, name, None) if name in BUILTIN_NAMES else None
+        other = getattr(builtins, parent, None) if parent in BUILTIN_NAMES else None
+        if isinstance(builtin, type) and isinstance(other, type) and issubclass(builtin, other):
+            return True
+        stack.extend(hierarchy.get(name, ()))
+    return False
+
+
+def _exception_like(name: str, hierarchy: dict[str, list[str]]) -> bool:
+    """Named like an exception, or derived (within the file, or among the builtins) from one that is."""
+    seen, stack = set(), [name.rsplit(".", 1)[-1]]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if _EXCEPTION_NAME.search(current) or _descends(current, "BaseException", {}):
+            return True
+        stack.extend(hierarchy.get(current, ()))
+    return False
+
+
+def _new_bases(fact: Fact, bases: list[str], view: _FileView, hierarchy: dict[str, list[str]],
+               rng: random.Random) -> list[str] | None:
+    """Swap two adjacent bases neither of which derives from the other, or append a base the file (else its
+    package) writes as a base, or a class defined above it in the file: bound above the class, not derived from
+    a base it already has (the order of bases would then be impossible), an exception only for an exception
+    class. None when no such edit exists."""
+    name = fact.symbol.rsplit(".", 1)[-1]
+    swappable = [i for i in range(len(bases) - 1) if bases[i] != bases[i + 1]
+                 and not _descends(bases[i], bases[i + 1], hierarchy) and not _descends(bases[i + 1], bases[i], hierarchy)]
+    line = view.line(fact.symbol)
+    exceptional = _exception_like(name, hierarchy)
+
+    def fits(base: str) -> bool:
+        last = base.rsplit(".", 1)[-1]
+        builtin = getattr(builtins, last, None) if base in BUILTIN_NAMES else None
+        if isinstance(builtin, type) and not issubclass(builtin, BaseException):
+            return False  # `tuple`, `dict`, `staticmethod`: a builtin type as a second base rarely fits its layout
+        return (base not in bases and last != name and "object" not in bases
+                and view.names.allows(base, line) and not _descends(last, name, hierarchy)
+                and not any(_descends(base, b, hierarchy) for b in bases)
+                and _exception_like(base, hierarchy) == exceptional)
+
+    own, package = view.base_pool()
+    earlier = sorted(d.name for d in view.parsed.definitions if d.kind == "class" and "." not in d.qualname
+                     and view.line(d.qualname) < line)
+    pool = [b for b in sorted(set(own) | set(earlier)) if fits(b)] or [b for b in package if fits(b)]
+    if swappable and (not pool or rng.random() < 0.5):
         i = rng.choice(swappable)
         return [*bases[:i], bases[i + 1], bases[i], *bases[i + 2:]]
-    name = fact.symbol.rsplit(".", 1)[-1]
-    earlier = sorted(c.symbol for c in classes if c.span.start < fact.span.start and c.symbol not in bases and c.symbol != name)
-    pool = earlier if earlier and rng.random() < 0.5 else [b for b in WELL_KNOWN_BASES if b not in bases]
+    if not pool:
+        return None
     return [*bases, rng.choice(pool)]
 
 
@@ -341,10 +526,16 @@ def fresh_function_name(rng: random.Random, vocab: Vocabulary) -> str:
     raise PerturbError("no fresh function name")
 
 
-def fresh_sentence(rng: random.Random, vocab: Vocabulary, avoid=()) -> str:
-    """A plausible docstring first line that occurs nowhere in the corpus."""
+def fresh_sentence(rng: random.Random, vocab: Vocabulary, avoid=(), kind: str = "function") -> str:
+    """A plausible docstring first line that occurs nowhere in the corpus: an imperative for a function or method
+    (`Resolve the staged index before the next flush.`), a noun phrase for a class (`A staged index kept ...`)."""
     for _ in range(200):
-        sentence = f"{rng.choice(_VERBS)} the {rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)} {rng.choice(_TAILS)}."
+        adjective, noun = rng.choice(_ADJECTIVES), rng.choice(_NOUNS)
+        if kind == "class":
+            article = "An" if adjective[0] in "aeiou" else "A"
+            sentence = f"{article} {adjective} {noun} {rng.choice(_CLASS_TAILS)}."
+        else:
+            sentence = f"{rng.choice(_VERBS)} the {adjective} {noun} {rng.choice(_TAILS)}."
         if sentence not in avoid and len(sentence) >= MIN_DOCSTRING_LINE and vocab.is_fresh(sentence):
             return sentence
     raise PerturbError("no fresh sentence")

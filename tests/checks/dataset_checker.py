@@ -12,6 +12,7 @@ prints the report and exits 1 on any failure (2 on unusable input).
 from __future__ import annotations
 
 import argparse
+import builtins
 import json
 import re
 import sys
@@ -24,6 +25,8 @@ from .source_facts import Binding, FileFacts, identifiers
 
 TOKENIZERS = ("o200k_base", "cl100k_base")
 NEW_TYPES = ("base_class_location", "subclass_count")
+#: Names every file may read without binding them.
+BUILTIN_NAMES = frozenset(dir(builtins))
 # Library modules of a release's Lib/ (for a "moved" drift row): test suites, IDLE, installed packages and
 # build-generated config files are not library modules. lib2to3 is kept (stricter: more files that may define S).
 NOT_LIBRARY_DIRS = {"test", "tests", "idle_test", "idlelib", "site-packages", "__pycache__"}
@@ -104,6 +107,11 @@ class Report:
         return self._items("dangling_reference")
 
     @property
+    def unbound_name_rows(self) -> int:
+        """Perturbed rows whose file's edit brought in a name the file does not bind."""
+        return self._items("unbound_name")
+
+    @property
     def drift_rows_failed(self) -> int:
         return len({f.item for f in self.failures if f.item in self.drift_ids})
 
@@ -113,7 +121,7 @@ class Report:
 
     def counts(self) -> dict:
         other = sorted({f.check for f in self.failures} - {
-            "ambiguous_target", "wrong_answer", "over_budget", "dangling_reference"})
+            "ambiguous_target", "wrong_answer", "over_budget", "dangling_reference", "unbound_name"})
         return {
             "rows_checked": self.rows_checked,
             "ambiguous_targets": self.ambiguous_targets,
@@ -121,6 +129,7 @@ class Report:
             "contexts_checked": self.contexts_checked,
             "contexts_over_budget": self.contexts_over_budget,
             "dangling_references": self.dangling_references,
+            "unbound_name_rows": self.unbound_name_rows,
             "drift_rows": self.drift_rows,
             "drift_rows_checked": self.drift_rows_checked,
             "drift_rows_failed": self.drift_rows_failed,
@@ -605,6 +614,25 @@ def check_dangling(report: Report, perturbed: ContextView, original: ContextView
                     f"{perturbed.files_naming(name)}"))
 
 
+def unbound_signature_names(facts: FileFacts) -> set[str]:
+    """Names the file's decorators, bases and annotations read that the file does not bind and are not builtins."""
+    return set(facts.signature_names) - set(facts.bound_names) - BUILTIN_NAMES
+
+
+def introduced_names(perturbed: ContextView, original: ContextView) -> dict[str, set[str]]:
+    """Per perturbed file (one that differs from the same tier's original file): the unbound names its decorators,
+    bases and annotations read that the original file's did not, i.e. names the edit brought in."""
+    out = {}
+    for path in perturbed.order:
+        if path not in original.texts or perturbed.texts[path] == original.texts[path]:
+            continue
+        if path in perturbed.facts and path in original.facts:
+            new = unbound_signature_names(perturbed.facts[path]) - unbound_signature_names(original.facts[path])
+            if new:
+                out[path] = new
+    return out
+
+
 def check_prefixes(report: Report, contexts: list[dict]) -> None:
     by_variant: dict[str, list[dict]] = defaultdict(list)
     for ctx in contexts:
@@ -659,11 +687,13 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
                             + ", ".join(sorted(set(parser.read_elsewhere.values()))) + ")")
 
     check_prefixes(report, [c for c in contexts if c["context_id"] in views])
+    introduced: dict[str, dict[str, set[str]]] = {}  # perturbed context id -> path -> names
     for ctx in contexts:
         if ctx["variant"] == "perturbed" and ctx["context_id"] in views:
             original = original_of_tier.get(ctx["tier"])
             if original in views:
                 check_dangling(report, views[ctx["context_id"]], views[original])
+                introduced[ctx["context_id"]] = introduced_names(views[ctx["context_id"]], views[original])
             else:
                 report.failures.append(Failure("format", ctx["context_id"], "no original context in its tier"))
 
@@ -695,6 +725,10 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
         expected = (row["tier"], "perturbed" if row.get("perturbed") else "original")
         if placement[row["context_id"]] != expected:
             report.failures.append(Failure("format", rid, f"a {' '.join(expected)} row on {row['context_id']}"))
+        names = introduced.get(row["context_id"], {}).get(row["source_file"]) if row.get("perturbed") else None
+        if names:
+            report.failures.append(Failure("unbound_name", rid, f"the edit of {row['source_file']} brings in "
+                                           f"{', '.join(sorted(names))}, which that file does not bind"))
         drift_checked = bool(row.get("drift")) and old is not None
         report.drift_rows_checked += drift_checked
         try:

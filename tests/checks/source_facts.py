@@ -48,6 +48,8 @@ class Binding:
 class FileFacts:
     bindings: list[Binding]
     module_function_count: int  # FunctionDef/AsyncFunctionDef statements directly in the module body
+    bound_names: list[str] = field(default_factory=list)  # every name the file binds, in any scope (sorted)
+    signature_names: list[str] = field(default_factory=list)  # names read by decorators, bases, annotations (sorted)
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -174,13 +176,77 @@ class _Collector:
             self.block(node.body, reader + ".", "function", None, True, True)
 
 
+# Names a module has without binding them.
+_MODULE_NAMES = ("__name__", "__file__", "__doc__", "__spec__", "__loader__", "__package__", "__builtins__",
+                 "__path__", "__annotations__", "__dict__", "__class__", "__qualname__", "__module__")
+
+
+def bound_names(tree: ast.Module) -> set[str]:
+    """Every name the file binds anywhere: imports (`import a.b` binds `a`; a star import binds nothing one can
+    name), def/class names, parameters, assignment / for / with / except / match / walrus targets, global and
+    nonlocal declarations, type parameters."""
+    names = set(_MODULE_NAMES)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias) and node.name != "*":
+            names.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        elif type(node).__name__ in ("TypeVar", "TypeVarTuple", "ParamSpec") and isinstance(node.name, str):
+            names.add(node.name)  # 3.12 type parameters (a `type X = ...` alias binds a Store Name, above)
+    return names
+
+
+def _loaded_names(node: ast.AST | None, annotation: bool) -> set[str]:
+    """Names an expression reads; in an annotation, a string is read as the code it stands for."""
+    found: set[str] = set()
+    for child in ast.walk(node) if node is not None else ():
+        if isinstance(child, ast.Name):
+            found.add(child.id)
+        elif annotation and isinstance(child, ast.Constant) and isinstance(child.value, str):
+            try:
+                inner = ast.parse(child.value.strip(), mode="eval")
+            except (SyntaxError, ValueError):
+                continue
+            found |= _loaded_names(inner, True)
+    return found
+
+
+def signature_names(tree: ast.Module) -> set[str]:
+    """Names read by every decorator, base and class keyword, and return and parameter annotation of the file."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for decorator in node.decorator_list:
+                found |= _loaded_names(decorator, False)
+        if isinstance(node, ast.ClassDef):
+            for base in [*node.bases, *(k.value for k in node.keywords)]:
+                found |= _loaded_names(base, False)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found |= _loaded_names(node.returns, True)
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                found |= _loaded_names(arg.annotation if arg is not None else None, True)
+    return found
+
+
 def file_facts(text: str) -> FileFacts:
     """Parse one file's text (raises SyntaxError if this interpreter cannot)."""
     tree = ast.parse(text)
     collector = _Collector(text)
     collector.block(tree.body, "", "module", None, False, True)
     count = sum(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in tree.body)
-    return FileFacts(bindings=collector.bindings, module_function_count=count)
+    return FileFacts(bindings=collector.bindings, module_function_count=count,
+                     bound_names=sorted(bound_names(tree)), signature_names=sorted(signature_names(tree)))
 
 
 def to_json(facts: FileFacts) -> dict:
@@ -189,7 +255,8 @@ def to_json(facts: FileFacts) -> dict:
 
 def from_json(data: dict) -> FileFacts:
     return FileFacts(bindings=[Binding(**b) for b in data["bindings"]],
-                     module_function_count=data["module_function_count"])
+                     module_function_count=data["module_function_count"],
+                     bound_names=data.get("bound_names", []), signature_names=data.get("signature_names", []))
 
 
 def identifiers(text: str) -> set[str]:

@@ -187,6 +187,46 @@ def test_a_reference_left_by_a_removed_function_is_a_dangling_reference(tmp_path
     assert report.dangling_references == 1 and "`make`" in report.failures[0].reason
 
 
+def _perturbed_decorators(perturbed_shapes: str):
+    original = handmade.context("T1", "original", [("Lib/shapes.py", handmade.SHAPES),
+                                                   ("Lib/util.py", handmade.UTIL)])
+    perturbed = handmade.context("T1", "perturbed", [("Lib/shapes.py", perturbed_shapes),
+                                                     ("Lib/util.py", handmade.UTIL)])
+    row = handmade.row(perturbed, "decorators", "Shape.name", "@property\n@functools.cache", kind="method",
+                       where="Lib/shapes.py", perturbation_kind="decorators")
+    return [original, perturbed], [row]
+
+
+def test_a_perturbed_row_whose_edit_brings_in_a_name_its_file_does_not_bind_is_reported(tmp_path):
+    edited = handmade.SHAPES.replace("    @property\n", "    @property\n    @functools.cache\n")
+    contexts, rows = _perturbed_decorators(edited)
+    report = check_dataset(_write(tmp_path / "unbound", contexts, rows))
+    assert _failures(report) == [("unbound_name", rows[0]["id"])]
+    assert report.unbound_name_rows == 1 and "functools" in report.failures[0].reason
+    # the same edit with the import it needs is plain code
+    imported = '"""Shapes."""\nimport functools\n' + edited.removeprefix('"""Shapes."""\n')
+    contexts, rows = _perturbed_decorators(imported)
+    assert check_dataset(_write(tmp_path / "imported", contexts, rows)).failures == []
+    # a name the original file already read unbound is not one the edit brought in
+    unbound_before = handmade.SHAPES.replace("-> Shape:", "-> Polygon:")
+    edited_again = unbound_before.replace("    @property\n", "    @property\n    @Polygon.register\n")
+    original = handmade.context("T1", "original", [("Lib/shapes.py", unbound_before), ("Lib/util.py", handmade.UTIL)])
+    perturbed = handmade.context("T1", "perturbed", [("Lib/shapes.py", edited_again), ("Lib/util.py", handmade.UTIL)])
+    row = handmade.row(perturbed, "decorators", "Shape.name", "@property\n@Polygon.register", kind="method",
+                       where="Lib/shapes.py", perturbation_kind="decorators")
+    assert check_dataset(_write(tmp_path / "already", [original, perturbed], [row])).failures == []
+
+
+def test_bound_and_signature_names_of_a_file():
+    facts = file_facts("import a.b as c, d.e\nfrom f import *\nfrom g import h\n"
+                       "@c.deco(k)\nclass X(h, Base, metaclass=M):\n"
+                       "    def m(self, p: 'Q[R]', *a: S, **kw) -> T:\n        for i in p: pass\n")
+    assert {"c", "d", "h", "X", "m", "self", "p", "a", "kw", "i"} <= set(facts.bound_names)
+    assert "f" not in facts.bound_names and "*" not in facts.bound_names
+    assert set(facts.signature_names) == {"c", "k", "h", "Base", "M", "Q", "R", "S", "T"}
+    assert dataset_checker.unbound_signature_names(facts) == {"k", "Base", "M", "Q", "R", "S", "T"}
+
+
 @pytest.mark.parametrize("qtype, symbol, wrong", [
     ("return_annotation", "Shape.area", "int"),
     ("decorators", "Shape.name", "@property\n@cache"),

@@ -40,7 +40,7 @@ def add_perturbed_rows(asked: TierRows) -> TierRows:
     n_rows = perturbed_row_count(options.per_tier, options.perturbed_share)
     if not n_rows:
         return asked
-    vocab = Vocabulary.from_texts(f.text for f in sized.corpus.files)
+    vocab = Vocabulary.from_files((f.display_path, f.text) for f in sized.corpus.files)
     ladder_plans = {t: plan.files[t] for t in sort_tiers(options.ladder)
                     if tier_budget(t) <= tier_budget(options.largest_tier)}
     selected = perturbed_files(ladder_plans, plan.segment_tokens)
