@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--drift-share", type=_drift_share, default=0.1, help="drift rows per ordinary row: facts that changed since --stale-pin, asked on the original context (default 0.1, 0 disables)")
     build.add_argument("--stale-pin", help="the older release drift rows compare with (default: the oldest shipped pin, when older than --pin)")
     build.add_argument("--stale-source", help="the stale pin's Lib/ (folder or release tarball), like --source")
+    build.add_argument("--ladders", default="1", help="independent ladders (contexts) per tier, each with its own files and questions: a count for every tier (10) or tier=count pairs (T25=10,T500=3); default 1")
     build.add_argument("--seed", type=int, default=0, help="seed for file order and sampling (default 0)")
     build.add_argument("--tokenizer", default="o200k_base", help="tokenizer that sizes tiers: o200k_base (default), cl100k_base, or a path to a Hugging Face tokenizer.json")
     build.add_argument("--question-types", type=_types, help=f"comma-separated subset of: {', '.join(QUESTION_TYPES)}")
@@ -151,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
             tokenizer=args.tokenizer, allow_mismatch=args.allow_mismatch, max_file_tokens=args.max_file_tokens,
             question_types=args.question_types, allow_download=not args.offline, progress=not args.quiet,
             perturbed_share=args.perturbed_share, drift_share=args.drift_share, stale_pin=args.stale_pin,
-            stale_source=args.stale_source,
+            stale_source=args.stale_source, ladders=args.ladders,
         )
         files = write_dataset(built, args.out)
         for tier, info in built.manifest["tiers"].items():
@@ -162,7 +163,8 @@ def _run(args: argparse.Namespace) -> int:
             pin = built.manifest["pin"]
             print(f"built CPython {pin['version']} ({built.manifest['source_kind']} source) -> {args.out}")
             for tier, info in built.manifest["tiers"].items():
-                print(f"  {tier}: {info['rows']} rows, {info['files']} files, {info['context_tokens']:,} tokens")
+                print(f"  {tier}: {info['rows']} rows from {info['contexts']} contexts, {info['files']} files, "
+                      f"{info['context_tokens']:,} tokens")
             if built.skipped:
                 print(f"  {len(built.skipped)} file(s) left out (reasons in manifest.json)")
             print(f"  {len(files)} files written")

@@ -54,7 +54,7 @@ def render_card(built, manifest=None) -> str:
     pin = manifest["pin"]
     examples = _examples(built)
     tier_table = "\n".join(
-        f"| {t} | {info['files']} | {info['context_tokens']:,} | {json.loads(_context(built, t)['context_token_counts']).get('cl100k_base', '')} | {info['rows']} | {info.get('prompt_tokens_max', 0):,} |"
+        f"| {t} | {info['files']} | {info['context_tokens']:,} | {json.loads(_context(built, t)['context_token_counts']).get('cl100k_base', '')} | {info['rows']} | {info['contexts']} | {info.get('prompt_tokens_max', 0):,} | {info['prompt_tokens_total']:,} |"
         for t, info in manifest["tiers"].items()
     )
     type_rows = "\n".join(
@@ -118,12 +118,16 @@ Put the context first and the question last, so all rows of a tier share one cac
 
 ## Tiers
 
-| tier | files | tokens ({manifest['options']['tokenizer']}) | tokens (cl100k_base) | rows | longest whole prompt |
-|---|---|---|---|---|---|
+| tier | files | tokens ({manifest['options']['tokenizer']}) | tokens (cl100k_base) | rows | contexts | longest whole prompt | prompt tokens per run |
+|---|---|---|---|---|---|---|---|
 {tier_table}
 
-Tokens are the context's; the whole prompt adds the instructions, the `<files>` tags and the question
-(the last column, same tokenizer): a model needs that many tokens of window plus its output budget.
+Files and tokens are the (first) context's; the whole prompt adds the instructions, the `<files>` tags and the
+question (same tokenizer): a model needs that many tokens of window plus its output budget. Prompt tokens per run
+add up every row's whole prompt (one trial); with a prefix cache most of them are cached reads, and a server
+whose cache holds one context prefills each context of the tier once.
+
+{_ladder_section(manifest)}
 
 Files are offered to tiers in a seeded order (sha256 of seed and path); each tier takes, first-fit,
 the files that still fit its budget after everything the smaller tiers hold. Each tier first takes
@@ -189,6 +193,22 @@ other terms in CPython's `LICENSE`, which ships with this dataset as `LICENSE`
 }}
 ```
 """
+
+
+def _ladder_section(manifest) -> str:
+    ladders = manifest["options"].get("ladders") or {}
+    if not ladders:
+        return ("One ladder: every row of a tier is asked on the tier's one context (or its perturbed twin), so rows "
+                "of a tier are not independent draws; the `full` size of the canonical dataset, or `--ladders N`, "
+                "gives several independent contexts per tier.")
+    counts = ", ".join(f"{t} {n}" for t, n in ladders.items())
+    return f"""### Independent ladders
+
+This build has several independent ladders per tier ({counts}): each ladder is a prefix-aligned sequence of its own
+files (its own seed, recorded per row in `seed`), with its own questions, perturbed context and drift rows. Rows of
+ladder k > 0 have ids ending in `-L<k>`; ladder 0 is the one-ladder build of the same seed. Rows are stored ladder
+by ladder, each context's rows together, so the tier's `contexts` are each prefilled once in send order. A report
+clusters its standard errors by `context_id` (Miller 2024, "Adding Error Bars to Evals")."""
 
 
 def _drift_section(manifest) -> str:

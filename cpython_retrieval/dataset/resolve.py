@@ -26,7 +26,7 @@ from platformdirs import user_cache_dir
 from .. import __version__
 from ..errors import RetrievalError
 from ..sources.fetch import SourceUnavailable
-from .canonical import canonical_dir
+from .canonical import canonical_dir, check_size
 from .store import DatasetCorrupt, read_manifest
 
 logger = logging.getLogger(__name__)
@@ -40,12 +40,14 @@ class Spelling:
     revision: str
     source: str
     pin: str
+    size: str = "size=full"
 
 
-CLI_SPELLING = Spelling("--dataset DIR", "--revision TAG", "--source PATH", "--pin VERSION")
-INSPECT_SPELLING = Spelling("-T dataset=DIR", "-T revision=TAG", "-T source=PATH", "-T pin=VERSION")
+CLI_SPELLING = Spelling("--dataset DIR", "--revision TAG", "--source PATH", "--pin VERSION", "--size full")
+INSPECT_SPELLING = Spelling("-T dataset=DIR", "-T revision=TAG", "-T source=PATH", "-T pin=VERSION", "-T size=full")
 LM_EVAL_SPELLING = Spelling("--metadata '{\"dataset\": \"DIR\"}'", "--metadata '{\"dataset_revision\": \"TAG\"}'",
-                            "--metadata '{\"source\": \"PATH\"}'", "--metadata '{\"pin\": \"VERSION\"}'")
+                            "--metadata '{\"source\": \"PATH\"}'", "--metadata '{\"pin\": \"VERSION\"}'",
+                            "the cpython_retrieval_full tasks")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,13 @@ class ResolvedDataset:
 
 def resolve_dataset(dataset: str | None = None, *, revision: str | None = None, pin: str | None = None,
                     source: str | None = None, cache_dir: Path | None = None,
-                    spelling: Spelling = CLI_SPELLING) -> ResolvedDataset:
+                    spelling: Spelling = CLI_SPELLING, size: str = "default") -> ResolvedDataset:
+    """The dataset to run; `size` picks a size of the bundled canonical dataset (see `canonical.CANONICAL_SIZES`)."""
+    check_size(size)
+    if size != "default" and (dataset or source or pin not in (None, "", "canonical")):
+        raise RetrievalError(f"{spelling.size} picks a size of the bundled canonical dataset, so it cannot be combined "
+                             f"with {spelling.dataset}, {spelling.pin} or {spelling.source}; drop one of them (build "
+                             "several ladders of another source with `cpython-retrieval build --ladders N`)")
     if dataset:
         local = Path(dataset).expanduser()
         if local.exists():
@@ -65,20 +73,21 @@ def resolve_dataset(dataset: str | None = None, *, revision: str | None = None, 
             return ResolvedDataset(local, "local", f"local folder {local}")
         return _from_hub(dataset, revision, spelling)
     if pin in (None, "", "canonical") and not source:
-        return _canonical()
+        return _canonical(size)
     try:
         return _cached_build(pin or "auto", source, cache_dir)
     except SourceUnavailable as exc:
         raise exc.with_flag(spelling.source) from None
 
 
-def _canonical() -> ResolvedDataset:
-    path = canonical_dir()
+def _canonical(size: str = "default") -> ResolvedDataset:
+    path = canonical_dir(size)
     try:
         manifest = read_manifest(path)
     except DatasetCorrupt as exc:
         raise DatasetCorrupt(f"the bundled canonical dataset is damaged ({exc}); reinstall cpython-retrieval") from None
-    return ResolvedDataset(path, "canonical", f"canonical dataset (CPython {manifest['pin']['version']}, bundled)")
+    label = "" if size == "default" else f", {size} size"
+    return ResolvedDataset(path, "canonical", f"canonical dataset (CPython {manifest['pin']['version']}{label}, bundled)")
 
 
 def _from_hub(repo_id: str, revision: str | None, spelling: Spelling) -> ResolvedDataset:
@@ -143,7 +152,8 @@ def _cached_build(pin: str, source: str | None, cache_dir: Path | None) -> Resol
 
 
 #: Modules that decide a dataset's content; the framework adapters, scorers, report and bundled data do not.
-_NOT_GENERATOR = {"adapters", "tasks", "scorers", "report", "lm_eval_tasks", "reference", "dataset/canonical"}
+_NOT_GENERATOR = {"adapters", "tasks", "scorers", "report", "lm_eval_tasks", "reference", "dataset/canonical",
+                  "dataset/canonical_full"}
 
 
 def generator_fingerprint() -> str:

@@ -17,6 +17,9 @@ GROUP = "cpython_retrieval"
 #: Tier subtasks, smallest first (task name = f"cpython_retrieval_{tier.lower()}").
 TIERS = ("T25", "T50", "T100", "T200", "T500", "T1000")
 TASK_NAMES = tuple(f"{GROUP}_{tier.lower()}" for tier in TIERS)
+#: The same tiers on the canonical dataset's `full` size (several independent contexts per tier).
+FULL_GROUP = f"{GROUP}_full"
+FULL_TASK_NAMES = tuple(f"{FULL_GROUP}_{tier.lower()}" for tier in TIERS)
 
 
 def include_path() -> str:
@@ -36,4 +39,4 @@ def task_manager(metadata: dict | None = None, **kwargs):
     return TaskManager(include_path=include_path(), metadata=metadata or {}, **kwargs)
 
 
-__all__ = ["GROUP", "TASKS_DIR", "TASK_NAMES", "TIERS", "include_path", "task_manager"]
+__all__ = ["FULL_GROUP", "FULL_TASK_NAMES", "GROUP", "TASKS_DIR", "TASK_NAMES", "TIERS", "include_path", "task_manager"]

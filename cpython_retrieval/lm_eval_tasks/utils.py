@@ -45,12 +45,13 @@ REVISION_ENV = "CPYTHON_RETRIEVAL_REVISION"
 PERTURBED_MODES = ("include", "only", "exclude")
 
 _lock = threading.Lock()
-_resolved: dict[tuple[str | None, str | None], str] = {}
+_resolved: dict[tuple[str | None, ...], str] = {}
 _contexts: dict[tuple[str, str], str] = {}
 
 
-def dataset_dir(metadata: dict[str, Any]) -> str:
-    """The dataset folder the tasks run, resolved once per process (default: the bundled canonical dataset)."""
+def dataset_dir(metadata: dict[str, Any], size: str = "default") -> str:
+    """The dataset folder the tasks run, resolved once per process (default: the bundled canonical dataset; the
+    `cpython_retrieval_full` tasks run its `full` size)."""
     from cpython_retrieval.dataset.resolve import (
         LM_EVAL_SPELLING,
         resolve_dataset,
@@ -59,10 +60,11 @@ def dataset_dir(metadata: dict[str, Any]) -> str:
     name = metadata.get("dataset") or os.environ.get(DATASET_ENV) or None
     revision = metadata.get("dataset_revision") or os.environ.get(REVISION_ENV) or None
     pin, source = metadata.get("pin") or None, metadata.get("source") or None
-    key = tuple(str(v) if v else None for v in (name, revision, pin, source))
+    key = (*(str(v) if v else None for v in (name, revision, pin, source)), size)
     with _lock:
         if key not in _resolved:
-            resolved = resolve_dataset(key[0], revision=key[1], pin=key[2], source=key[3], spelling=LM_EVAL_SPELLING)
+            resolved = resolve_dataset(key[0], revision=key[1], pin=key[2], source=key[3], spelling=LM_EVAL_SPELLING,
+                                       size=size)
             logger.info("cpython_retrieval: dataset %s", resolved.description)
             _resolved[key] = str(resolved.path)
         return _resolved[key]
@@ -97,7 +99,7 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def load_docs(cpr_tier: str, **metadata: Any) -> dict[str, datasets.Dataset]:
+def load_docs(cpr_tier: str, cpr_size: str = "default", **metadata: Any) -> dict[str, datasets.Dataset]:
     """`custom_dataset` of every tier task: `{"test": Dataset}` of the tier's rows, after the guard.
 
     lm-eval calls it with the task metadata (model_args | --metadata | the YAML's) plus the
@@ -106,7 +108,7 @@ def load_docs(cpr_tier: str, **metadata: Any) -> dict[str, datasets.Dataset]:
     and exit code 2 instead of a traceback; from Python it is an ordinary RetrievalError.
     """
     try:
-        return _load_docs(cpr_tier, metadata)
+        return _load_docs(cpr_tier, metadata, cpr_size)
     except RetrievalError as exc:
         if _under_lm_eval_cli():
             print(f"error: {exc}", file=sys.stderr)
@@ -123,9 +125,9 @@ def _under_lm_eval_cli() -> bool:
     return False
 
 
-def _load_docs(cpr_tier: str, metadata: dict[str, Any]) -> dict[str, datasets.Dataset]:
-    task = f"cpython_retrieval_{cpr_tier.lower()}"
-    directory = dataset_dir(metadata)
+def _load_docs(cpr_tier: str, metadata: dict[str, Any], size: str = "default") -> dict[str, datasets.Dataset]:
+    task = f"cpython_retrieval_{'' if size == 'default' else size + '_'}{cpr_tier.lower()}"
+    directory = dataset_dir(metadata, size)
     manifest = read_manifest(directory)
     tiers = list(manifest.get("tiers", {}))
     if cpr_tier not in tiers:

@@ -62,24 +62,25 @@ def _samples(rows: list[dict[str, Any]], *, no_context: bool) -> list[Sample]:
 def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                    source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                    no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                   judge: str | None = None, log_context: bool = False) -> Task:
+                   judge: str | None = None, log_context: bool = False, size: str = "default") -> Task:
     """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
     try:
         return _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials,
-                               judge, log_context)
+                               judge, log_context, size)
     except RetrievalError as exc:
         raise task_error(exc) from None
 
 
 def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge,
-                    log_context) -> Task:
+                    log_context, size) -> Task:
     if perturbed not in PERTURBED_MODES:
         raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
     trials = int(trials)
     if trials < 1:
         raise RetrievalError(f"trials must be at least 1 (got {trials})")
     types = _question_types(question_types)
-    resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source, spelling=INSPECT_SPELLING)
+    resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source, spelling=INSPECT_SPELLING,
+                               size=size)
     manifest = read_manifest(resolved.path)
     if tier not in manifest.get("tiers", {}):
         raise RetrievalError(f"dataset {resolved.description} has no tier {tier} (have: {', '.join(manifest.get('tiers', {}))})")
@@ -124,6 +125,7 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
             "trials": trials,
             "judge": judge,
             "log_context": bool(log_context),
+            "size": size,
         },
     )
 
@@ -142,6 +144,8 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
         question_types: Only these question types (comma-separated or a list).
         trials: Calls per sample: one cold (scored) and `trials - 1` warm ones (default 3).
         judge: A grader model for the FactualityJudge scorer, e.g. `openai/gpt-4.1-mini` (off by default).
+        size: Size of the bundled canonical dataset: `default` (one context per tier and its perturbed twin) or
+            `full` (independent ladders: at T25..T200 about 1,350 rows from 10 contexts, T500 3, T1000 2).
         log_context: Keep the context in every call's logged input (default off: a note names the
             context instead, which keeps a T1000 log under 1 MB rather than over 100 MB).
     """
@@ -151,10 +155,10 @@ def _make(tier: str) -> Callable[..., Task]:
     def tier_task(dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                  judge: str | None = None, log_context: bool = False) -> Task:
+                  judge: str | None = None, log_context: bool = False, size: str = "default") -> Task:
         return retrieval_task(tier, dataset=dataset, revision=revision, pin=pin, source=source, perturbed=perturbed,
                               no_context=no_context, question_types=question_types, trials=trials, judge=judge,
-                              log_context=log_context)
+                              log_context=log_context, size=size)
 
     tier_task.__name__ = tier_task.__qualname__ = tier
     tier_task.__doc__ = _DOC.format(tier=tier, k=tier[1:])

@@ -633,16 +633,34 @@ def introduced_names(perturbed: ContextView, original: ContextView) -> dict[str,
     return out
 
 
-def check_prefixes(report: Report, contexts: list[dict]) -> None:
-    by_variant: dict[str, list[dict]] = defaultdict(list)
+def ladder_of_contexts(folder: Path) -> tuple[dict[str, int], dict[int, int]]:
+    """(context id -> ladder, ladder -> seed) as the manifest declares them (`tiers.<T>.ladders`); a one-ladder
+    dataset declares none, and every context is ladder 0. The checks below then verify what is declared."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    ladder: dict[str, int] = {}
+    seeds: dict[int, int] = {}
+    for info in (manifest.get("tiers") or {}).values():
+        for k, entry in enumerate(info.get("ladders") or []):
+            for key in ("context_id", "perturbed_context_id"):
+                if entry.get(key):
+                    ladder[entry[key]] = k
+            seeds[k] = entry.get("seed")
+    return ladder, seeds
+
+
+def check_prefixes(report: Report, contexts: list[dict], ladder: dict[str, int]) -> None:
+    """Within one ladder, each variant's context of a tier starts with that of the tier below."""
+    groups: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for ctx in contexts:
-        by_variant[ctx["variant"]].append(ctx)
-    for variant, group in sorted(by_variant.items()):
+        groups[(ladder.get(ctx["context_id"], 0), ctx["variant"])].append(ctx)
+    for (k, variant), group in sorted(groups.items()):
         group.sort(key=lambda c: _tier_size(c["tier"]))
         for smaller, larger in zip(group, group[1:]):
             if not larger["text"].startswith(smaller["text"]):
                 report.failures.append(Failure("prefix", larger["context_id"],
-                                               f"does not start with the {variant} {smaller['tier']} context"))
+                                               f"does not start with the {variant} {smaller['tier']} context of "
+                                               f"ladder {k}"))
 
 
 def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_lib: str | Path | None = None,
@@ -664,7 +682,8 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
 
     views: dict[str, ContextView] = {}
     placement = {ctx["context_id"]: (ctx["tier"], ctx["variant"]) for ctx in contexts}
-    original_of_tier: dict[str, str] = {}
+    ladder, ladder_seeds = ladder_of_contexts(folder)
+    original_of_tier: dict[tuple[str, int], str] = {}  # (tier, ladder) -> its original context
     for ctx in contexts:
         cid = ctx["context_id"]
         report.contexts_checked += 1
@@ -679,18 +698,20 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
         for path, why in views[cid].unparsed.items():
             report.failures.append(Failure("unparsed_file", cid, f"{path}: {why}"))
         if ctx["variant"] == "original":
-            if ctx["tier"] in original_of_tier:
-                report.failures.append(Failure("format", cid, f"a second original context for {ctx['tier']}"))
-            original_of_tier[ctx["tier"]] = cid
+            key = (ctx["tier"], ladder.get(cid, 0))
+            if key in original_of_tier:
+                report.failures.append(Failure("format", cid, f"a second original context for {ctx['tier']} in "
+                                                              f"ladder {key[1]}"))
+            original_of_tier[key] = cid
     if parser.read_elsewhere:
         report.notes.append(f"{len(parser.read_elsewhere)} file(s) parsed by a newer interpreter ("
                             + ", ".join(sorted(set(parser.read_elsewhere.values()))) + ")")
 
-    check_prefixes(report, [c for c in contexts if c["context_id"] in views])
+    check_prefixes(report, [c for c in contexts if c["context_id"] in views], ladder)
     introduced: dict[str, dict[str, set[str]]] = {}  # perturbed context id -> path -> names
     for ctx in contexts:
         if ctx["variant"] == "perturbed" and ctx["context_id"] in views:
-            original = original_of_tier.get(ctx["tier"])
+            original = original_of_tier.get((ctx["tier"], ladder.get(ctx["context_id"], 0)))
             if original in views:
                 check_dangling(report, views[ctx["context_id"]], views[original])
                 introduced[ctx["context_id"]] = introduced_names(views[ctx["context_id"]], views[original])
@@ -725,6 +746,10 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
         expected = (row["tier"], "perturbed" if row.get("perturbed") else "original")
         if placement[row["context_id"]] != expected:
             report.failures.append(Failure("format", rid, f"a {' '.join(expected)} row on {row['context_id']}"))
+        row_ladder = ladder.get(row["context_id"], 0)
+        if ladder_seeds and row.get("seed") != ladder_seeds.get(row_ladder):
+            report.failures.append(Failure("format", rid, f"seed {row.get('seed')} on a context of ladder {row_ladder} "
+                                                          f"(seed {ladder_seeds.get(row_ladder)})"))
         names = introduced.get(row["context_id"], {}).get(row["source_file"]) if row.get("perturbed") else None
         if names:
             report.failures.append(Failure("unbound_name", rid, f"the edit of {row['source_file']} brings in "
@@ -741,7 +766,7 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
                                                                 f"{derivation.answer!r}"))
         if drift_checked:
             try:
-                check_drift(row, derivation, view, old, new, original_of_tier.get(row["tier"]))
+                check_drift(row, derivation, view, old, new, original_of_tier.get((row["tier"], row_ladder)))
             except RowFault as fault:
                 report.failures.append(Failure(fault.check, rid, fault.reason))
     return report

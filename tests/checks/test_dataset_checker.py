@@ -27,6 +27,7 @@ from .source_facts import _Source, file_facts
 
 REPO = Path(__file__).resolve().parents[2]
 CANONICAL = REPO / "cpython_retrieval" / "dataset" / "canonical"
+CANONICAL_FULL = REPO / "cpython_retrieval" / "dataset" / "canonical_full"
 CLI = Path(sys.executable).with_name("cpython-retrieval")
 
 
@@ -59,13 +60,15 @@ def test_a_fresh_build_of_this_stdlib_passes_every_check(fresh_build):
 
 
 @pytest.mark.slow
-def test_the_bundled_canonical_dataset_passes_every_check():
+@pytest.mark.parametrize("folder", [CANONICAL, CANONICAL_FULL], ids=["default", "full"])
+def test_the_bundled_canonical_dataset_passes_every_check(folder):
     if sys.version_info < (3, 12) and not newer_pythons():
         pytest.skip("the canonical 3.13 contexts hold PEP 701 f-strings: needs Python 3.12+ here or on PATH/pyenv")
-    report = check_dataset(CANONICAL)
+    report = check_dataset(folder)
     assert report.failures == [], report.render()
-    assert report.rows_checked == _row_count(CANONICAL) > 0
-    assert report.contexts_checked == 2 * len(json.loads((CANONICAL / "manifest.json").read_text())["tiers"])
+    assert report.rows_checked == _row_count(folder) > 0
+    tiers = json.loads((folder / "manifest.json").read_text())["tiers"]
+    assert report.contexts_checked == sum(2 * len(info.get("ladders") or [info]) for info in tiers.values())
 
 
 def _local_lib(version: str) -> Path | None:

@@ -37,6 +37,8 @@ CLI = [sys.executable, "-m", "cpython_retrieval"]
     (["build", "--tiers", "T25,X9", "--out", "ds"], ["--tiers", "T<thousands of tokens>"]),
     (["build", "--max-file-tokens", "0", "--out", "ds"], ["--max-file-tokens", "at least 1"]),
     (["build", "--per-tier", "0", "--out", "ds"], ["--per-tier", "at least 1"]),
+    (["build", "--ladders", "0", "--out", "ds"], ["--ladders", "at least 1"]),
+    (["build", "--tiers", "T25", "--ladders", "T50=3", "--out", "ds"], ["--ladders", "T50", "name only built tiers"]),
     (["build", "--perturbed-share", "nan", "--out", "ds"], ["--perturbed-share"]),
     (["build", "--perturbed-share", "1", "--out", "ds"], ["--perturbed-share", "below 1"]),
     (["build", "--drift-share", "-0.5", "--out", "ds"], ["--drift-share"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cpython_retrieval.dataset.store import load_tier
@@ -107,6 +109,23 @@ def test_oracle_answers_every_row(small_dataset, tier):
     assert any(r["perturbed"] for r in rows)
     wrong = [(r["id"], got, r["answer"]) for r, ok, got in _answers(rows, oracle_answer) if not ok]
     assert wrong == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", ["default", "full"])
+def test_oracle_answers_every_row_of_every_canonical_context(size):
+    from cpython_retrieval.dataset.canonical import canonical_dir
+    from cpython_retrieval.dataset.store import dataset_tiers
+
+    folder = canonical_dir(size)
+    contexts = set()
+    for tier in dataset_tiers(folder):
+        rows = load_tier(folder, tier)
+        contexts |= {r["context_id"] for r in rows}
+        wrong = [(r["id"], got, r["answer"]) for r, ok, got in _answers(rows, oracle_answer) if not ok]
+        assert wrong == [], tier
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert len(contexts) == sum(info["contexts"] for info in manifest["tiers"].values())
 
 
 def test_memorizer_recalls_the_real_stdlib(small_dataset):

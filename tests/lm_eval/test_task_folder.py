@@ -12,6 +12,8 @@ from cpython_retrieval.dataset.store import load_tier, read_manifest
 from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.lm_eval_tasks import (
     GROUP,
+    FULL_GROUP,
+    FULL_TASK_NAMES,
     TASK_NAMES,
     TASKS_DIR,
     TIERS,
@@ -42,13 +44,22 @@ def test_folder_layout_and_versions():
     template = _yaml("_default_template_yaml")
     version = template["metadata"]["version"]
     assert group["metadata"]["version"] == version
-    for task, tier in zip(TASK_NAMES, TIERS):
+    for task, tier in zip(TASK_NAMES, TIERS, strict=True):
         cfg = _yaml(f"{task}.yaml")
         assert cfg["task"] == task and cfg["include"] == "_default_template_yaml"
         assert cfg["dataset_kwargs"] == {"cpr_tier": tier}
         assert "metadata" not in cfg or cfg["metadata"]["version"] == version
-    # the only *.yaml files are the group and the tiers (the template is not registered on its own)
-    assert sorted(p.name for p in TASKS_DIR.glob("*.yaml")) == sorted(["_cpython_retrieval.yaml", *(f"{t}.yaml" for t in TASK_NAMES)])
+    full = _yaml("_cpython_retrieval_full.yaml")
+    assert full["group"] == FULL_GROUP and full["task"] == list(FULL_TASK_NAMES)
+    assert full["metadata"]["version"] == version
+    assert full["aggregate_metric_list"] == group["aggregate_metric_list"]
+    for task, tier in zip(FULL_TASK_NAMES, TIERS, strict=True):
+        cfg = _yaml(f"{task}.yaml")
+        assert cfg["task"] == task and cfg["include"] == "_default_template_yaml"
+        assert cfg["dataset_kwargs"] == {"cpr_tier": tier, "cpr_size": "full"}
+    # the only *.yaml files are the groups and the tiers (the template is not registered on its own)
+    assert sorted(p.name for p in TASKS_DIR.glob("*.yaml")) == sorted(
+        ["_cpython_retrieval.yaml", "_cpython_retrieval_full.yaml", *(f"{t}.yaml" for t in TASK_NAMES + FULL_TASK_NAMES)])
     readme = (TASKS_DIR / "README.md").read_text()
     assert "## Changelog" in readme and re.search(rf"\bv{re.escape(str(version))}\b", readme)
 
@@ -79,7 +90,8 @@ def test_lm_eval_path_command(tmp_path):
 
 @pytest.mark.slow
 def test_lm_eval_validate(tmp_path):
-    proc = run([str(BIN / "lm_eval"), "validate", "--tasks", ",".join([GROUP, *TASK_NAMES]), "--include_path", include_path()],
+    tasks = [GROUP, *TASK_NAMES, FULL_GROUP, *FULL_TASK_NAMES]
+    proc = run([str(BIN / "lm_eval"), "validate", "--tasks", ",".join(tasks), "--include_path", include_path()],
                cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "All tasks found and valid" in proc.stdout
@@ -91,7 +103,8 @@ def test_task_manager_indexes_the_folder():
     from cpython_retrieval.lm_eval_tasks import task_manager
 
     tm = task_manager()
-    assert set(tm.match_tasks([GROUP, *TASK_NAMES])) == {GROUP, *TASK_NAMES}
+    names = {GROUP, *TASK_NAMES, FULL_GROUP, *FULL_TASK_NAMES}
+    assert set(tm.match_tasks(sorted(names))) == names
 
 
 def test_docs_keep_the_context_out_and_prompt_matches_inspect(small_ds):

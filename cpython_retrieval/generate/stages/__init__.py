@@ -8,6 +8,7 @@
     add_perturbed_rows (stage 5, perturbed_rows.py) each tier's perturbed context and its questions
     add_drift_rows (stage 6, drift_rows.py)     facts changed since an older release, on the original context
     assemble       (last, assemble.py)          rows in send order, distinct contexts and the manifest
+    merge_ladders  (ladders.py)                 with --ladders N: stages 2..last once per independent ladder, merged
 
 `build_dataset` runs them in order and returns rows, contexts and a manifest without touching disk;
 `dataset.write_dataset` writes them as a Hugging Face dataset folder.
@@ -17,13 +18,15 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from dataclasses import replace
 
 from .assemble import BuiltDataset, assemble
 from .drift_rows import add_drift_rows
+from .ladders import ladder_options, merge_ladders
 from .options import BuildOptions, build_options
 from .parsed_facts import extract_facts
 from .perturbed_rows import add_perturbed_rows
-from .sized_corpus import read_corpus, resolve_pin
+from .sized_corpus import SizedCorpus, read_corpus, resolve_pin
 from .tier_plan import plan_ladder
 from .tier_rows import ask_tiers
 
@@ -41,12 +44,18 @@ def build_dataset(**options) -> BuiltDataset:
     checked = build_options(**options)
     with no_cyclic_gc():
         corpus = read_corpus(checked)
-        plan = plan_ladder(corpus)
-        facts = extract_facts(plan)
-        asked = ask_tiers(facts)
-        asked = add_perturbed_rows(asked)
-        asked = add_drift_rows(asked)
-        return assemble(asked)
+        built = [build_ladder(replace(corpus, options=one)) for one in ladder_options(checked)]
+        return built[0] if len(built) == 1 else merge_ladders(checked, built)
+
+
+def build_ladder(corpus: SizedCorpus) -> BuiltDataset:
+    """One ladder: the stages in order, from the sized corpus (whose options carry the ladder's seed and tiers)."""
+    plan = plan_ladder(corpus)
+    facts = extract_facts(plan)
+    asked = ask_tiers(facts)
+    asked = add_perturbed_rows(asked)
+    asked = add_drift_rows(asked)
+    return assemble(asked)
 
 
 @contextmanager

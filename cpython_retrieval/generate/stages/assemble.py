@@ -39,12 +39,12 @@ def send_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def _longest_prompt(rows: list[dict[str, Any]], contexts: list[dict[str, Any]], counter) -> int:
-    """Tokens of the tier's longest whole prompt: its context plus the instructions, `<files>` tags and question."""
+def _prompt_tokens(rows: list[dict[str, Any]], contexts: list[dict[str, Any]], counter) -> list[int]:
+    """Tokens of each row's whole prompt: its context plus the instructions, `<files>` tags and question."""
     from ...prompt import render_prompt
 
     lengths = {c["context_id"]: c["context_tokens"] for c in contexts}
-    return max(lengths[r["context_id"]] + counter.count(render_prompt(r["question"], "")) for r in rows)
+    return [lengths[r["context_id"]] + counter.count(render_prompt(r["question"], "")) for r in rows]
 
 
 def assemble(asked: TierRows) -> BuiltDataset:
@@ -53,12 +53,14 @@ def assemble(asked: TierRows) -> BuiltDataset:
     options, corpus, primary = sized.options, sized.corpus, sized.counter.name
     rows: dict[str, list[dict[str, Any]]] = {}
     contexts: list[dict[str, Any]] = []
+    prompt_tokens: dict[str, list[int]] = {}
     for tier in options.tiers:
         groups = [asked.original[tier], *([asked.perturbed[tier]] if tier in asked.perturbed else [])]
         rows[tier] = send_order(asked.original[tier].rows + asked.drift.get(tier, []))
         if tier in asked.perturbed:
             rows[tier] += send_order(asked.perturbed[tier].rows)
         contexts.extend(g.record(primary) for g in groups)
+        prompt_tokens[tier] = _prompt_tokens(rows[tier], contexts, sized.counter)
     pin = corpus.pin
     skipped = dict(sorted(plan.skipped.items()))
     manifest = {
@@ -80,7 +82,9 @@ def assemble(asked: TierRows) -> BuiltDataset:
                          "context_tokens": asked.original[tier].counts[primary], "rows": len(rows[tier]),
                          "ordinary_rows": len(asked.original[tier].rows),
                          "drift_rows": len(asked.drift.get(tier, [])),
-                         "prompt_tokens_max": _longest_prompt(rows[tier], contexts, sized.counter),
+                         "contexts": 1 + (tier in asked.perturbed),
+                         "prompt_tokens_max": max(prompt_tokens[tier]),
+                         "prompt_tokens_total": sum(prompt_tokens[tier]),
                          "perturbation": asked.perturbed[tier].stats if tier in asked.perturbed else None}
                   for tier in options.tiers},
         "perturbations": asked.perturbed_summaries,
