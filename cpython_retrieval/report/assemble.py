@@ -13,7 +13,8 @@ from . import analyses, charts, inputs
 from .blocks import Heading, Image, Paragraph, Table, to_html, to_markdown
 from .charts import FAMILY_LABELS
 from .prices import Prices
-from .records import RowRecord
+from .records import SEARCH_FLOOR_MODELS, RowRecord, model_label
+from .stats import MIN_ROWS, POWER
 
 #: Rows of a long table shown in the report; the whole table is in a CSV beside it.
 SHOWN_ROWS = 25
@@ -26,6 +27,7 @@ def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices
     inputs.require_rows(records)
     fingerprints = inputs.check_one_dataset(records, allow_mixed=allow_mixed)
     counted, duplicates = inputs.deduplicate(records)
+    counted = analyses.assign_clusters(counted)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     primary = analyses.primary_by_tier(counted, threshold)
@@ -49,6 +51,11 @@ def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices
         "serving": serving,
         "cost": cost,
         "paired": analyses.paired_comparisons(counted),
+        "blended": analyses.blended_quality(counted),
+        "search_floor": sorted(m for m in {r.model for r in counted} if m in SEARCH_FLOOR_MODELS),
+        "statistics": {"interval": "95%, clustered by context (a context merged with its perturbed twin's) where a cell "
+                                   "holds two or more; Wilson where it holds one", "min_rows": MIN_ROWS, "power": POWER,
+                       "contexts": len({r.cluster_key for r in counted})},
     }
     families_of = {r.question_type: r.family for r in counted}
     blocks = _blocks(summary, families_of, duplicates, out)
@@ -60,10 +67,22 @@ def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices
     return summary
 
 
+#: Marks a rate whose cell holds one context: its Wilson interval holds for that context only.
+ONE_CONTEXT = "†"
+
+
 def _pct(p: dict | None) -> str:
     if not p or p.get("accuracy") is None:
         return ""
-    return f"{p['accuracy']:.3f} [{p['ci_low']:.3f}, {p['ci_high']:.3f}] (n={p['n']})"
+    mark = ONE_CONTEXT if str(p.get("ci_method", "")).endswith("(one context)") else ""
+    return f"{p['accuracy']:.3f} [{p['ci_low']:.3f}, {p['ci_high']:.3f}] (n={p['n']}){mark}"
+
+
+def _pct_min(p: dict | None) -> str:
+    """A per-type or per-family rate, or `too few rows` where n is under the stated rule."""
+    if p and p.get("n") and p["n"] < MIN_ROWS:
+        return f"too few rows (n={p['n']})"
+    return _pct(p)
 
 
 def _share(value: float | None) -> str:
@@ -87,7 +106,11 @@ def _blocks(s: dict, families_of: dict[str, str], duplicates, out: Path) -> list
     b: list = [Heading("cpython-retrieval report", 1),
                Paragraph(f"{s['rows']} scored rows from {len(s['models'])} model(s): {', '.join(s['models'])}. "
                          "Accuracy is the primary AST-semantic match on the cold call; every rate carries its "
-                         "Wilson 95% interval, written `value [low, high] (n=rows)`.")]
+                         "95% interval, written `value [low, high] (n=rows)`. Rows that share a context are not "
+                         "independent, so intervals are clustered by context (a context together with its perturbed "
+                         "twin) wherever a cell holds two or more contexts; a cell that holds one context gets the "
+                         f"Wilson interval, which holds for that context only, marked {ONE_CONTEXT}. Per-type and "
+                         f"per-family figures need at least {MIN_ROWS} rows, else they read `too few rows`.")]
     if s["mixed_datasets"]:
         b.append(Paragraph(f"**Mixed datasets:** these logs answered {len(s['dataset_fingerprints'])} different datasets; "
                            "see Inputs."))
@@ -101,7 +124,8 @@ def _blocks(s: dict, families_of: dict[str, str], duplicates, out: Path) -> list
     b += _controls_section(s, out)
     b += _serving_section(s, out)
     b += _cost_section(s, out)
-    b += _paired_section(s)
+    b += _paired_section(s, out)
+    b += _blended_section(s)
     return b
 
 
@@ -160,14 +184,15 @@ def _primary_section(s: dict) -> list:
     return [Heading("1. Primary score by tier"),
             Paragraph("The numbers behind the left panel of the figure above."),
             Table(["model", "overall", *tiers, f"effective length (>= {primary['threshold']:.2f})"],
-                  [[m, _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers], d["effective_length"] or "none"]
-                   for m, d in primary["models"].items()])]
+                  [[model_label(m), _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers],
+                    d["effective_length"] or "none"] for m, d in primary["models"].items()])]
 
 
 def _family_section(s: dict, out: Path) -> list:
     fam = s["by_family"]
     tiers = sort_tiers({t for m in fam["models"].values() for f in m.values() for t in f["tiers"]})
-    rows = [[m, FAMILY_LABELS.get(f, f), _pct(d["overall"]), *[_pct(d["tiers"].get(t)) for t in tiers], d["effective_length"] or "none"]
+    rows = [[model_label(m), FAMILY_LABELS.get(f, f), _pct_min(d["overall"]), *[_pct_min(d["tiers"].get(t)) for t in tiers],
+             d["effective_length"] or d.get("effective_length_note") or "none"]
             for m, per in fam["models"].items() for f, d in per.items()]
     absent = [FAMILY_LABELS[f] for f in FAMILY_LABELS if f not in fam["families"]]
     if not fam["models"]:
@@ -175,7 +200,7 @@ def _family_section(s: dict, out: Path) -> list:
     b: list = [Heading("2. Accuracy by question family"),
                Paragraph("Single-needle questions need one place of the context, two-hop questions a chain of two, "
                          "aggregation questions every occurrence of something. A family's effective length is computed "
-                         "from that family's rows alone."),
+                         f"from that family's rows alone, and only where every tier it rests on has {MIN_ROWS} rows."),
                Table(["model", "family", "overall", *tiers, f"effective length (>= {fam['threshold']:.2f})"], rows)]
     if absent:
         b.append(Paragraph(f"No {' or '.join(absent)} rows in these logs."))
@@ -186,11 +211,16 @@ def _family_section(s: dict, out: Path) -> list:
 def _type_section(s: dict, families_of: dict[str, str], out: Path) -> list:
     by_type = s["by_question_type"]
     types = list(dict.fromkeys(t for m in by_type.values() for t in m))
-    rows = [[t, FAMILY_LABELS.get(families_of.get(t, ""), "?"), *[_pct(by_type[m].get(t)) for m in by_type]] for t in types]
+    rows = [[t, FAMILY_LABELS.get(families_of.get(t, ""), "?"), *[_pct_min(by_type[m].get(t)) for m in by_type]] for t in types]
     if not types:
         return [Heading("3. Accuracy by question type"), Paragraph(CLOSED_BOOK_ONLY)]
+    floor = [m for m in s["search_floor"] if m in by_type]
+    note = (f" The search floor ({', '.join(floor)}: a naive regex search of the context, no model) is shown beside "
+            "the models: a type where a model does not beat it needs no reading to answer." if floor else "")
     return [Heading("3. Accuracy by question type"),
-            Table(["question type", "family", *by_type], rows),
+            Paragraph(f"Each model's accuracy per question type over all tiers; a type with fewer than {MIN_ROWS} rows "
+                      "for a model reads `too few rows`." + note),
+            Table(["question type", "family", *[model_label(m) for m in by_type]], rows),
             Image(charts.accuracy_by_type(by_type, families_of, out / "accuracy_by_type.png"), "accuracy by question type")]
 
 
@@ -309,17 +339,56 @@ def _cost_section(s: dict, out: Path) -> list:
     return b
 
 
-def _paired_section(s: dict) -> list:
+def _paired_section(s: dict, out: Path) -> list:
     b: list = [Heading("9. Paired comparison")]
     if not s["paired"]:
         return b + [Paragraph("One model only: nothing to compare.")]
-    b.append(Paragraph("Every pair of models on the rows both answered: the exact McNemar test on the rows only one got "
-                       "right, and a paired bootstrap 95% interval of the accuracy difference."))
-    b.append(Table(["model A", "model B", "rows", "acc A", "acc B", "only A right", "only B right", "McNemar exact p", "A-B",
-                    "bootstrap 95% CI"],
-                   [[p["model_a"], p["model_b"], p["rows"], p["accuracy_a"], p["accuracy_b"], p["only_a_correct"],
-                     p["only_b_correct"], p["mcnemar_p"], p["difference"], f"[{p['bootstrap_ci'][0]:.3f}, {p['bootstrap_ci'][1]:.3f}]"]
-                    for p in s["paired"]]))
+    b.append(Paragraph(
+        "Every pair of models on the rows both answered, over all tiers: the exact McNemar test on the rows only one "
+        "got right; the difference A-B with its 95% interval (clustered by context: the rows of one context, with its "
+        "perturbed twin, are resampled together in spirit, not row by row); the **minimum detectable difference** (MDD): "
+        f"the smallest true difference this many rows, with this share of discordant rows, would find with "
+        f"{POWER:.0%} power at the 5% level; and **not decisive** where the interval of the difference contains 0. "
+        "A gap smaller than the MDD needs more rows (more contexts) before it means anything. Per tier: "
+        "`paired_by_tier.csv`."))
+    b.append(Table(["model A", "model B", "rows", "contexts", "acc A", "acc B", "only A right", "only B right",
+                    "McNemar exact p", "A-B", "95% CI", "MDD", "verdict"],
+                   [[model_label(p["model_a"]), model_label(p["model_b"]), p["rows"], p["contexts"], p["accuracy_a"],
+                     p["accuracy_b"], p["only_a_correct"], p["only_b_correct"], p["mcnemar_p"], p["difference"],
+                     _ci(p), p["min_detectable_difference"], _verdict(p)] for p in s["paired"]]))
+    full = [[p["model_a"], p["model_b"], tier, t["rows"], t["contexts"], t["accuracy_a"], t["accuracy_b"], t["only_a_correct"],
+             t["only_b_correct"], t["mcnemar_p"], t["difference"], t["ci"][0], t["ci"][1], t["ci_method"],
+             t["min_detectable_difference"], _verdict(t)]
+            for p in s["paired"] for tier, t in p["tiers"].items()]
+    _write_csv(out / "paired_by_tier.csv", ["model A", "model B", "tier", "rows", "contexts", "acc A", "acc B", "only A right",
+                                            "only B right", "McNemar p", "A-B", "CI low", "CI high", "CI method", "MDD",
+                                            "verdict"], full)
+    return b
+
+
+def _ci(p: dict) -> str:
+    low, high = p["ci"]
+    return f"[{low:.3f}, {high:.3f}]" + (ONE_CONTEXT if p["contexts"] < 2 else "")
+
+
+def _verdict(p: dict) -> str:
+    return "decisive" if p["decisive"] else "not decisive"
+
+
+def _blended_section(s: dict) -> list:
+    b: list = [Heading("10. Blended quality (where a judge ran)")]
+    if not s["blended"]:
+        return b + [Paragraph("No judge ran on these logs (`-T judge=...`), so there is no blended quality.")]
+    b.append(Paragraph(
+        "The mean of the three scorers (AST match, substring match, judge) on the rows all three scored, as the seed "
+        "study reported it. Its interval is the mean of the three intervals: the interval of the mean if the scorers "
+        "were perfectly correlated, the widest it can be, so it is conservative."))
+    rows = []
+    for m, d in s["blended"].items():
+        for tier, cell in [("all", d["overall"]), *d["tiers"].items()]:
+            rows.append([model_label(m), tier, _pct(cell["blended"]), _pct(cell["ast"]), _pct(cell["substring"]),
+                         _pct(cell["judge"])])
+    b.append(Table(["model", "tier", "blended", "AST", "substring", "judge"], rows))
     return b
 
 

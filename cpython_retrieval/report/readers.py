@@ -89,7 +89,7 @@ def read_inspect_log(path: Path) -> list[RowRecord]:
             model=log.eval.model, source=f"inspect:{path.name}", row_id=str(md.get("id", sample.id)), tier=md["tier"],
             question_type=md["question_type"], correct=float(primary.value) == 1.0, depth=md.get("depth"),
             perturbed=bool(md.get("perturbed")), perturbation_kind=md.get("perturbation_kind"), pair_id=md.get("pair_id"),
-            no_context=bool(md.get("no_context")),
+            context_id=md.get("context_id"), no_context=bool(md.get("no_context")),
             substring_correct=None if substring is None else float(substring.value) == 1.0,
             judge_correct=None if judge is None else (judge.metadata or {}).get("judge_correct"),
             memorized_hit=pm.get("memorized_hit"), drift=bool(md.get("drift")), stale_answer=md.get("stale_answer"),
@@ -125,7 +125,8 @@ def read_lm_eval_samples(path: Path) -> list[RowRecord]:
         out.append(RowRecord(
             model=model, source=f"lm-eval:{path.name}", row_id=doc["id"], tier=doc["tier"], question_type=doc["question_type"],
             correct=float(sample["score"]) == 1.0, depth=doc.get("depth"), perturbed=bool(doc.get("perturbed")),
-            perturbation_kind=doc.get("perturbation_kind"), pair_id=doc.get("pair_id"), no_context=bool(doc.get("no_context")),
+            perturbation_kind=doc.get("perturbation_kind"), pair_id=doc.get("pair_id"),
+            context_id=doc.get("context_id"), no_context=bool(doc.get("no_context")),
             substring_correct=_flag(sample.get("substring_match")), memorized_hit=_flag(sample.get("memorized_hit")),
             drift=bool(doc.get("drift")), stale_answer=doc.get("stale_answer"), stale_pin=doc.get("stale_pin"),
             stale_hit=_flag(sample.get("stale_hit")),
