@@ -5,9 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 
-from ..atomic_files import write_text
+from ..atomic_files import replace_dir, write_text
+from ..errors import RetrievalError
 from ..generate.contexts import sort_tiers
 from . import analyses, charts, inputs
 from .blocks import Heading, Image, Paragraph, Table, to_html, to_markdown
@@ -28,8 +32,45 @@ def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices
     fingerprints = inputs.check_one_dataset(records, allow_mixed=allow_mixed)
     counted, duplicates = inputs.deduplicate(records)
     counted = analyses.assign_clusters(counted)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    target = Path(out_dir)
+    check_out_dir(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    out = target.with_name(f".{target.name}.new-{os.getpid()}")  # written whole here, then put in place at once
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    try:
+        summary = _write_report(records, counted, duplicates, fingerprints, out, prices=prices, fmt=fmt,
+                                threshold=threshold)
+        replace_dir(out, target)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return summary
+
+
+#: The files a report writes; a folder holding anything else is not replaced.
+REPORT_FILE = re.compile(r"(report\.md|report\.html|summary\.json|[\w.-]+\.png|[\w.-]+\.csv)")
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse, in one line, an --out that is a file or a folder with anything but a previous report in it
+    (the report replaces its folder whole: nothing of the user's may be in it)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise RetrievalError(f"--out {out} is a file; name a folder for the report (it is created, or a previous "
+                             "report there is replaced)")
+    entries = sorted(out.iterdir())
+    if not entries:
+        return
+    foreign = [p.name for p in entries if p.is_dir() or not REPORT_FILE.fullmatch(p.name)]
+    if foreign or not (out / "summary.json").is_file():
+        what = f"holds {foreign[0]!r}{f' (and {len(foreign) - 1} more)' if len(foreign) > 1 else ''}, which no report writes" \
+            if foreign else "is not a previous report (no summary.json)"
+        raise RetrievalError(f"--out {out} {what}; the report replaces its folder whole, so name a new folder or a "
+                             "previous report's")
+
+
+def _write_report(records, counted, duplicates, fingerprints, out: Path, *, prices, fmt, threshold) -> dict:
     primary = analyses.primary_by_tier(counted, threshold)
     serving = analyses.serving(counted)
     cost = analyses.cost(counted, prices)
@@ -38,7 +79,9 @@ def make_report(records: list[RowRecord], out_dir: str | Path, *, prices: Prices
         "rows": len(counted),
         "inputs": inputs.input_table(records, counted),
         "dataset_fingerprints": fingerprints,
-        "mixed_datasets": len(fingerprints) > 1,
+        "cpython_pins": inputs.mixed_pins(counted),
+        "mixed_datasets": len(fingerprints) > 1 or len(inputs.mixed_pins(counted)) > 1,
+        "unknown_fingerprints": sorted({r.log.path or r.source for r in counted if r.dataset.fingerprint is None}),
         "duplicates": [vars(d) for d in duplicates],
         "headline": analyses.headline(primary, serving, cost),
         "primary": primary,
@@ -112,7 +155,11 @@ def _blocks(s: dict, families_of: dict[str, str], duplicates, out: Path) -> list
                          f"Wilson interval, which holds for that context only, marked {ONE_CONTEXT}. Per-type and "
                          f"per-family figures need at least {MIN_ROWS} rows, else they read `too few rows`.")]
     if s["mixed_datasets"]:
-        b.append(Paragraph(f"**Mixed datasets:** these logs answered {len(s['dataset_fingerprints'])} different datasets; "
+        b.append(Paragraph(f"**Mixed datasets:** these logs answered different datasets ({len(s['dataset_fingerprints'])} "
+                           f"fingerprints, CPython pins {', '.join(s['cpython_pins']) or 'unknown'}); see Inputs."))
+    if s["unknown_fingerprints"]:
+        b.append(Paragraph(f"**Unknown dataset:** {len(s['unknown_fingerprints'])} log(s) carry no dataset fingerprint "
+                           "(the field is missing), so that they answered the same dataset as the others is not known; "
                            "see Inputs."))
     b += _headline_section(s, out)
     b += _inputs_section(s, duplicates)
@@ -148,8 +195,9 @@ def _inputs_section(s: dict, duplicates) -> list:
                       "generator", "dataset fingerprint"], rows)]
     fps = s["dataset_fingerprints"]
     if s["mixed_datasets"]:
-        b.append(Paragraph(f"**Mixed datasets** (--allow-mixed): these logs answered {len(fps)} different datasets "
-                           f"({', '.join(map(_short, fps))}); rows are compared across them as if they were one."))
+        b.append(Paragraph(f"**Mixed datasets** (--allow-mixed): these logs answered different datasets "
+                           f"(fingerprints {', '.join(map(_short, fps)) or 'unknown'}; CPython pins "
+                           f"{', '.join(s['cpython_pins']) or 'unknown'}); rows are compared across them as if they were one."))
     elif any(i["dataset_fingerprint"] is None for i in s["inputs"]):
         b.append(Paragraph("Some logs carry no dataset fingerprint (they predate it), so whether they answered the same "
                            "dataset as the others is not known."))

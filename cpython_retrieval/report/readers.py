@@ -116,7 +116,8 @@ def read_lm_eval_samples(path: Path) -> list[RowRecord]:
             parsed.append(sample)
     if not parsed:
         raise _no_scored_samples(path, 0, "empty samples file")
-    info = LogInfo(path=str(path), framework="lm-eval", task=task or path.stem, run=f"{task}|{model}",
+    # lm-eval records no retry: each samples file is its own run, named by its file (never by its folder)
+    info = LogInfo(path=str(path), framework="lm-eval", task=task or path.stem, run=f"lm-eval:{path.name}",
                    created=_lm_eval_time(stamp), status="done", samples=len(parsed), scored=len(parsed))
     out = []
     for sample in parsed:
@@ -142,7 +143,8 @@ def _lm_eval_time(stamp: str) -> str:
 
 
 def _lm_eval_model(samples_path: Path) -> str:
-    """The model name from the results file written beside the samples (same timestamp)."""
+    """The model name from the results file written beside the samples (same timestamp); without one the model is
+    unknown, and the name says so and which samples file it is, so two such files are never taken for one model."""
     stamp = samples_path.stem.rsplit("_", 1)[-1]
     results = samples_path.parent / f"results_{stamp}.json"
     if results.is_file():
@@ -153,4 +155,4 @@ def _lm_eval_model(samples_path: Path) -> str:
             args = dict(part.split("=", 1) for part in args.split(",") if "=" in part)
         name = args.get("model") or args.get("pretrained") or data.get("model_name")
         return f"{config.get('model', 'lm-eval')}/{name}" if name else str(config.get("model", "lm-eval"))
-    return f"lm-eval/{samples_path.parent.name}"
+    return f"lm-eval/unknown model ({samples_path.name}: no results_{stamp}.json beside it)"
