@@ -283,14 +283,14 @@ def cost(records: list[RowRecord], prices: Prices | None) -> dict:
             out[model] = None
             continue
         total = sum(known)
-        correct = sum(r.correct for r, c in zip(mine, row_costs) if c is not None)
-        pert_correct = sum(r.correct for r, c in zip(mine, row_costs) if c is not None and r.perturbed)
+        correct = sum(r.correct for r, c in zip(mine, row_costs, strict=True) if c is not None)
+        pert_correct = sum(r.correct for r, c in zip(mine, row_costs, strict=True) if c is not None and r.perturbed)
         out[model] = {"rows_costed": len(known), "rows": len(mine), "total_usd": total, "per_trace_usd": total / len(known),
                       "per_correct_usd": total / correct if correct else None,
                       "per_correct_perturbed_usd": total / pert_correct if pert_correct else None,
                       "accuracy": sum(r.correct for r in mine) / len(mine),
                       "accuracy_ci": _prop(mine),
-                      "tiers": {t: _mean([c for r, c in zip(mine, row_costs) if r.tier == t and c is not None])
+                      "tiers": {t: _mean([c for r, c in zip(mine, row_costs, strict=True) if r.tier == t and c is not None])
                                 for t in _tiers(mine)},
                       "source": "prices file" if prices and prices.covers(model) else "logged cost"}
     return out

@@ -393,8 +393,9 @@ def _paired_section(s: dict, out: Path) -> list:
         return b + [Paragraph("One model only: nothing to compare.")]
     b.append(Paragraph(
         "Every pair of models on the rows both answered, over all tiers: the exact McNemar test on the rows only one "
-        "got right; the difference A-B with its 95% interval (clustered by context: the rows of one context, with its "
-        "perturbed twin, are resampled together in spirit, not row by row); the **minimum detectable difference** (MDD): "
+        "got right; the difference A-B with its 95% interval (clustered by context: the rows of one context and of its "
+        "perturbed twin vary together, so they count as one unit of evidence, not as independent rows); the **minimum "
+        "detectable difference** (MDD): "
         f"the smallest true difference this many rows, with this share of discordant rows, would find with "
         f"{POWER:.0%} power at the 5% level; and **not decisive** where the interval of the difference contains 0. "
         "A gap smaller than the MDD needs more rows (more contexts) before it means anything. Per tier: "

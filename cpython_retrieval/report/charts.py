@@ -97,7 +97,7 @@ def _rate_bars(ax, xs, cells, width, *, colour, hatch=None) -> bool:
     """Bars with Wilson error bars; a zero gets a marker on the axis so it reads as 0, a cell without rows gets 'n/a'.
     True when a zero was drawn (so the legend explains the marker)."""
     zero = False
-    for x, cell in zip(xs, cells):
+    for x, cell in zip(xs, cells, strict=True):
         interval = _interval(cell)
         if interval is None:
             ax.text(x, 0.02, "n/a", ha="center", va="bottom", fontsize=6, color="dimgrey", rotation=90)
@@ -192,7 +192,7 @@ def families(fam: dict, path: Path) -> Path:
     tiers = sort_tiers(t for m in models for f in fam["models"][m].values() for t in f["tiers"])
     fig, axes = _figure("Accuracy by question family and tier", len(FAMILIES), width=13.5, height=4.4)
     few = False
-    for ax, family in zip(axes, FAMILIES):
+    for ax, family in zip(axes, FAMILIES, strict=True):
         label = FAMILY_LABELS.get(family, family)
         if family not in fam["families"]:
             _note(ax, f"no {label} rows in these logs", label)
@@ -288,7 +288,7 @@ def controls(ctrl: dict, path: Path) -> Path:
                "no drift rows in these logs (datasets before drift rows)"))
     width = 0.8 / len(CONTROL_SERIES)
     drawn = zeros = False
-    for ax, (control, recalled, title, empty) in zip(axes, panels):
+    for ax, (control, recalled, title, empty) in zip(axes, panels, strict=True):
         if not any(ctrl[m]["overall"][control]["n"] for m in models):
             _note(ax, empty, title)
             continue
@@ -316,7 +316,7 @@ def latency(serving: dict, path: Path) -> Path:
     x = np.arange(len(models))
     phases = (("cold", "#1f77b4", "black"), ("warm", "#ff7f0e", "dimgrey"))
     drawn: set[str] = set()  # legend entries only for what some panel shows
-    for ax, metric, title in zip(axes, ("ttft", "latency"), ("time to first token", "total latency")):
+    for ax, metric, title in zip(axes, ("ttft", "latency"), ("time to first token", "total latency"), strict=True):
         if all(serving[m]["phases"][p][metric]["median"] is None for m in models for p, _, _ in phases):
             _note(ax, f"{title} not measured for any model here\n(no streamed calls: the provider gave no first-token time)"
                   if metric == "ttft" else f"{title} not measured for any model here", title)
