@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import defaultdict
 from itertools import combinations
 
@@ -323,8 +324,13 @@ def _paired(ra: list[RowRecord], rb: list[RowRecord]) -> dict:
     d = paired_difference(xa, xb, [r.cluster_key for r in ra])
     return {"rows": d.n, "accuracy_a": sum(xa) / len(xa), "accuracy_b": sum(xb) / len(xb),
             "only_a_correct": d.only_a, "only_b_correct": d.only_b, "mcnemar_p": mcnemar_exact(d.only_a, d.only_b),
-            "difference": d.difference, "se": d.se, "ci": [d.low, d.high], "contexts": d.clusters,
-            "ci_method": d.method, "min_detectable_difference": d.mdd, "power": POWER, "decisive": d.decisive}
+            "difference": d.difference, "se": _finite(d.se), "ci": [d.low, d.high], "contexts": d.clusters,
+            "ci_method": d.method, "min_detectable_difference": _finite(d.mdd), "power": POWER, "decisive": d.decisive}
+
+
+def _finite(value: float) -> float | None:
+    """None for a figure one row cannot give (an infinite standard error): summary.json stays valid JSON."""
+    return value if math.isfinite(value) else None
 
 
 def blended_quality(records: list[RowRecord]) -> dict:
