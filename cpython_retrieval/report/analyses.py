@@ -53,16 +53,18 @@ def assign_clusters(records: list[RowRecord]) -> list[RowRecord]:
 
 
 def _prop(rows: list[RowRecord]) -> dict:
-    return _estimate(clustered_proportion([r.correct for r in rows], [r.cluster_key for r in rows]),
-                     sum(r.correct for r in rows))
+    return _estimate(clustered_proportion([r.correct for r in rows], [r.cluster_key for r in rows],
+                                          [r.tier for r in rows]), sum(r.correct for r in rows))
 
 
 def _flags(values, rows: list[RowRecord] | None = None) -> dict:
     """A rate over the rows where a flag was measured (None: not measured, left out), with its interval
     (clustered by the rows' contexts when the rows are given)."""
     clusters = [r.cluster_key for r in rows] if rows is not None else list(range(len(values)))
-    kept = [(bool(v), c) for v, c in zip(values, clusters, strict=True) if v is not None]
-    return _estimate(clustered_proportion([v for v, _ in kept], [c for _, c in kept]), sum(v for v, _ in kept))
+    strata = [r.tier for r in rows] if rows is not None else [""] * len(values)
+    kept = [(bool(v), c, s) for v, c, s in zip(values, clusters, strata, strict=True) if v is not None]
+    return _estimate(clustered_proportion([v for v, _, _ in kept], [c for _, c, _ in kept], [s for _, _, s in kept]),
+                     sum(v for v, _, _ in kept))
 
 
 def _estimate(e: Estimate, successes: int) -> dict:
@@ -321,7 +323,7 @@ def paired_comparisons(records: list[RowRecord]) -> list[dict]:
 def _paired(ra: list[RowRecord], rb: list[RowRecord]) -> dict:
     xa = [r.correct for r in ra]
     xb = [r.correct for r in rb]
-    d = paired_difference(xa, xb, [r.cluster_key for r in ra])
+    d = paired_difference(xa, xb, [r.cluster_key for r in ra], [r.tier for r in ra])
     return {"rows": d.n, "accuracy_a": sum(xa) / len(xa), "accuracy_b": sum(xb) / len(xb),
             "only_a_correct": d.only_a, "only_b_correct": d.only_b, "mcnemar_p": mcnemar_exact(d.only_a, d.only_b),
             "difference": d.difference, "se": _finite(d.se), "ci": [d.low, d.high], "contexts": d.clusters,
@@ -346,7 +348,8 @@ def blended_quality(records: list[RowRecord]) -> dict:
 
 def _blend(rows: list[RowRecord]) -> dict:
     clusters = [r.cluster_key for r in rows]
-    parts = {name: clustered_proportion([getattr(r, field) for r in rows], clusters)
+    tiers = [r.tier for r in rows]
+    parts = {name: clustered_proportion([getattr(r, field) for r in rows], clusters, tiers)
              for name, field in (("ast", "correct"), ("substring", "substring_correct"), ("judge", "judge_correct"))}
     mix = blended(list(parts.values()))
     return {"blended": _cell(mix), **{name: _cell(e) for name, e in parts.items()}}

@@ -96,8 +96,9 @@ def _write_report(records, counted, duplicates, fingerprints, out: Path, *, pric
         "paired": analyses.paired_comparisons(counted),
         "blended": analyses.blended_quality(counted),
         "search_floor": sorted(m for m in {r.model for r in counted} if m in SEARCH_FLOOR_MODELS),
-        "statistics": {"interval": "95%, clustered by context (a context merged with its perturbed twin's) where a cell "
-                                   "holds two or more; Wilson where it holds one", "min_rows": MIN_ROWS, "power": POWER,
+        "statistics": {"interval": "95%: tiers are strata, contexts (a context merged with its perturbed twin's) "
+                                   "clusters within them (CR1, t with sum of (contexts - 1) df); a tier of one context "
+                                   "contributes its rows' variance; a cell of one tier and one context gets Wilson's", "min_rows": MIN_ROWS, "power": POWER,
                        "contexts": len({r.cluster_key for r in counted})},
     }
     families_of = {r.question_type: r.family for r in counted}
@@ -117,7 +118,7 @@ ONE_CONTEXT = "†"
 def _pct(p: dict | None) -> str:
     if not p or p.get("accuracy") is None:
         return ""
-    mark = ONE_CONTEXT if str(p.get("ci_method", "")).endswith("(one context)") else ""
+    mark = ONE_CONTEXT if "(one context)" in str(p.get("ci_method", "")) else ""
     return f"{p['accuracy']:.3f} [{p['ci_low']:.3f}, {p['ci_high']:.3f}] (n={p['n']}){mark}"
 
 
@@ -151,8 +152,9 @@ def _blocks(s: dict, families_of: dict[str, str], duplicates, out: Path) -> list
                          "Accuracy is the primary AST-semantic match on the cold call; every rate carries its "
                          "95% interval, written `value [low, high] (n=rows)`. Rows that share a context are not "
                          "independent, so intervals are clustered by context (a context together with its perturbed "
-                         "twin) wherever a cell holds two or more contexts; a cell that holds one context gets the "
-                         f"Wilson interval, which holds for that context only, marked {ONE_CONTEXT}. Per-type and "
+                         "twin) within each tier, the tiers being strata (docs/report.md, Statistics). A tier that holds "
+                         "one context contributes its rows' own variance (Wilson's interval for a cell of one tier), "
+                         f"which holds for that context only: such intervals are marked {ONE_CONTEXT}. Per-type and "
                          f"per-family figures need at least {MIN_ROWS} rows, else they read `too few rows`.")]
     if s["mixed_datasets"]:
         b.append(Paragraph(f"**Mixed datasets:** these logs answered different datasets ({len(s['dataset_fingerprints'])} "
@@ -417,7 +419,7 @@ def _paired_section(s: dict, out: Path) -> list:
 
 def _ci(p: dict) -> str:
     low, high = p["ci"]
-    return f"[{low:.3f}, {high:.3f}]" + (ONE_CONTEXT if p["contexts"] < 2 else "")
+    return f"[{low:.3f}, {high:.3f}]" + (ONE_CONTEXT if "(one context)" in p["ci_method"] else "")
 
 
 def _verdict(p: dict) -> str:

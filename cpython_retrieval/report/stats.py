@@ -136,24 +136,77 @@ def clustered_se(values, clusters) -> tuple[float, float, int]:
     return mean, math.sqrt(variance), g
 
 
-def clustered_proportion(successes, clusters) -> Estimate:
+@dataclass(frozen=True)
+class Spread:
+    """A mean's standard error over fixed strata (tiers) with random clusters (contexts) inside them."""
+
+    mean: float
+    se: float
+    clusters: int  # contexts, over all strata
+    df: int  # degrees of freedom of the t quantile: sum over strata of (clusters - 1), or (rows - 1) where one context
+    one_context_strata: int  # strata with a single context: their variance is the rows' (holds for that context)
+    strata: int
+
+
+def stratified_se(values, clusters, strata=None) -> Spread:
+    """The standard error of the overall mean when strata are fixed and clusters inside them are random.
+
+    Tiers differ by design, so they are strata, not noise: the overall mean is sum_s (n_s/n) mean_s and its
+    variance sum_s (n_s/n)^2 V_s, with V_s the stratum's CR1 clustered variance (`clustered_se`) where it holds
+    two or more contexts, and the rows' own variance s^2/n_s where it holds one (between-context variation is
+    not measurable there: that part of the estimate holds for that context only).
+    """
+    y = np.asarray(values, dtype=float)
+    cl = [str(c) for c in clusters]
+    st = ["" for _ in cl] if strata is None else [str(x) for x in strata]
+    n = y.size
+    variance = 0.0
+    total_clusters = df = single = 0
+    for stratum in sorted(set(st)):
+        idx = [i for i, x in enumerate(st) if x == stratum]
+        ys = y[idx]
+        mean_s, se_s, g = clustered_se(ys, [cl[i] for i in idx])
+        total_clusters += g
+        if g >= 2:
+            df += g - 1
+        else:
+            single += 1
+            se_s = float(np.sqrt(np.var(ys, ddof=1) / ys.size)) if ys.size > 1 else math.inf
+            df += max(ys.size - 1, 1)
+        variance += (ys.size / n) ** 2 * se_s**2
+    return Spread(mean=float(y.mean()), se=math.sqrt(variance), clusters=total_clusters, df=df,
+                  one_context_strata=single, strata=len(set(st)))
+
+
+def _method(spread: Spread) -> str:
+    if spread.one_context_strata == 0:
+        return "clustered"
+    if spread.one_context_strata == spread.strata:
+        return "wilson (one context)" if spread.strata == 1 else "row-level per tier (one context)"
+    return f"clustered; row-level in {spread.one_context_strata} tier(s) (one context)"
+
+
+def clustered_proportion(successes, clusters, strata=None) -> Estimate:
     """A rate's 95% interval that accounts for shared contexts.
 
-    With two or more contexts: mean +- t(G-1) * clustered SE, widened where needed to contain the Wilson
-    interval (so a rate at 0 or 1, whose clustered SE is 0, keeps Wilson's width). With one context the
-    between-context variation is not measurable: the interval is Wilson's, and holds for that context only.
+    mean +- t(df) * SE, SE from `stratified_se` (strata: tiers; clusters: contexts), widened where needed to
+    contain the Wilson interval (so a rate at 0 or 1, whose clustered SE is 0, keeps Wilson's width). A cell of
+    one tier and one context gets the Wilson interval itself: it holds for that context only. The method says
+    which, and ends in "(one context)" wherever some tier had only one.
     """
-    flags = [bool(s) for s in successes]
+    flags = [bool(x) for x in successes]
     n = len(flags)
     if n == 0:
         return Estimate(0, None, None, None, None, 0, "no rows")
     w = wilson(sum(flags), n)
-    mean, se, g = clustered_se(flags, clusters)
-    if g < 2:
-        naive = math.sqrt(mean * (1 - mean) / n)
-        return Estimate(n, mean, naive, w.low, w.high, g, "wilson (one context)")
-    half = t_critical(g - 1) * se
-    return Estimate(n, mean, se, max(0.0, min(w.low, mean - half)), min(1.0, max(w.high, mean + half)), g, "clustered")
+    spread = stratified_se(flags, clusters, strata)
+    method = _method(spread)
+    if method == "wilson (one context)":
+        return Estimate(n, spread.mean, spread.se if math.isfinite(spread.se) else 0.0, w.low, w.high, spread.clusters,
+                        method)
+    half = t_critical(spread.df) * spread.se
+    return Estimate(n, spread.mean, spread.se, max(0.0, min(w.low, spread.mean - half)),
+                    min(1.0, max(w.high, spread.mean + half)), spread.clusters, method)
 
 
 @dataclass(frozen=True)
@@ -177,9 +230,10 @@ class PairedDifference:
         return not (self.low <= 0.0 <= self.high)
 
 
-def paired_difference(a, b, clusters) -> PairedDifference:
-    """Mean of a_i - b_i with a clustered (or, with one context, row-level) 95% interval, and the minimum detectable
-    difference (z_{0.975} or t + z_{0.80}) * SE, SE at least sqrt(discordant rows)/n (one discordant row when none is)."""
+def paired_difference(a, b, clusters, strata=None) -> PairedDifference:
+    """Mean of a_i - b_i with a 95% interval from `stratified_se` (clustered by context within tiers; row-level
+    in a tier of one context), and the minimum detectable difference (t + z_{0.80}) * SE, SE at least
+    sqrt(discordant rows)/n (one discordant row when there is none)."""
     xa = np.asarray(a, dtype=float)
     xb = np.asarray(b, dtype=float)
     if xa.shape != xb.shape or xa.size == 0:
@@ -188,19 +242,16 @@ def paired_difference(a, b, clusters) -> PairedDifference:
     n = d.size
     only_a = int(np.sum(d > 0))
     only_b = int(np.sum(d < 0))
-    mean, se, g = clustered_se(d, clusters)
-    if g >= 2:
-        crit, method = t_critical(g - 1), "clustered"
-    else:
-        se = float(np.sqrt(np.var(d, ddof=1) / n)) if n > 1 else math.nan
-        crit, method = Z95, "paired rows (one context)"
-    if not math.isfinite(se):
-        se = math.inf
+    spread = stratified_se(d, clusters, strata)
+    method = _method(spread).replace("wilson (one context)", "paired rows (one context)")
+    se = spread.se if math.isfinite(spread.se) else math.inf
+    crit = t_critical(spread.df)
     floor = math.sqrt(max(only_a + only_b, 1)) / n
     mdd = (crit + Z_POWER) * max(se, floor)
     half = crit * se
-    return PairedDifference(n=n, difference=mean, se=se, low=max(-1.0, mean - half), high=min(1.0, mean + half),
-                            clusters=g, method=method, only_a=only_a, only_b=only_b, mdd=mdd)
+    return PairedDifference(n=n, difference=spread.mean, se=se, low=max(-1.0, spread.mean - half),
+                            high=min(1.0, spread.mean + half), clusters=spread.clusters, method=method,
+                            only_a=only_a, only_b=only_b, mdd=mdd)
 
 
 def blended(estimates: list[Estimate]) -> Estimate:

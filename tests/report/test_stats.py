@@ -140,3 +140,19 @@ def test_blended_interval_is_the_mean_of_the_bounds():
     assert mix.mean == pytest.approx(0.8) and mix.low == pytest.approx(0.63333, abs=1e-4)
     assert mix.high == pytest.approx(0.91667, abs=1e-4)
     assert MIN_ROWS == 30
+
+
+def test_tiers_are_strata_not_noise():
+    # two tiers of one context each, at 0.9 and 0.3: their difference is by design, not variation between contexts
+    flags = [i < 90 for i in range(100)] + [i < 30 for i in range(100)]
+    contexts = ["a"] * 100 + ["b"] * 100
+    tiers = ["T25"] * 100 + ["T1000"] * 100
+    e = clustered_proportion(flags, contexts, tiers)
+    expected_se = math.sqrt(0.25 * (0.09 * 100 / 99 / 100 + 0.21 * 100 / 99 / 100))
+    assert e.method == "row-level per tier (one context)" and e.se == pytest.approx(expected_se)
+    pooled = clustered_proportion(flags, contexts)  # the tiers taken as two random contexts: t(1) x a huge SE
+    assert pooled.method == "clustered" and (pooled.low, pooled.high) == (0.0, 1.0)
+    assert e.high - e.low < 0.15
+    # with several contexts in each tier: clustered within the tiers, df = sum of (contexts - 1)
+    many = clustered_proportion(flags, [f"{t}-{i % 5}" for t, i in zip(tiers, range(200), strict=True)], tiers)
+    assert many.method == "clustered" and many.clusters == 10
