@@ -191,27 +191,32 @@ def families(fam: dict, path: Path) -> Path:
     colours = _colours(models)
     tiers = sort_tiers(t for m in models for f in fam["models"][m].values() for t in f["tiers"])
     fig, axes = _figure("Accuracy by question family and tier", len(FAMILIES), width=13.5, height=4.4)
-    few = False
+    min_rows = fam.get("min_rows", 0)
     for ax, family in zip(axes, FAMILIES, strict=True):
         label = FAMILY_LABELS.get(family, family)
         if family not in fam["families"]:
             _note(ax, f"no {label} rows in these logs", label)
             continue
+        drawn = few = False
         for i, model in enumerate(models):
             cells = (fam["models"][model].get(family) or {}).get("tiers", {})
             xs = [j + _dodge(len(models), i, 0.3) for j in range(len(tiers))]
             shown = [None if (cells.get(t) or {}).get("too_few_rows") else cells.get(t) for t in tiers]
             few |= any(c is None and cells.get(t) for c, t in zip(shown, tiers, strict=True))
+            drawn |= any(c is not None for c in shown)
             _rate_points(ax, xs, shown, colour=colours[model])
+        if not drawn:
+            _note(ax, f"too few rows: fewer than {min_rows} {label} rows per tier and model in these logs", label)
+            continue
         ax.axhline(fam["threshold"], color="grey", linestyle=":", linewidth=1)
         ax.set_ylim(-0.04, 1.04)
         ax.set_title(label, fontsize=10)
         ax.set_ylabel("accuracy (95% CI)")
         _tier_axis(ax, tiers)
-    labels = [model_label(m) for m in models]
-    if few:
-        labels[-1] += f"   (cells with fewer than {fam.get('min_rows', '?')} rows are not drawn: too few rows)"
-    _legend_below(fig, [Line2D([], [], color=colours[m], marker="o") for m in models], labels)
+        if few:
+            ax.text(0.02, 0.02, f"cells under {min_rows} rows not drawn (too few rows)", transform=ax.transAxes,
+                    fontsize=6.5, color="dimgrey")
+    _legend_below(fig, [Line2D([], [], color=colours[m], marker="o") for m in models], [model_label(m) for m in models])
     return _save(fig, path)
 
 
@@ -221,14 +226,12 @@ def accuracy_by_type(by_type: dict, families_of: dict[str, str], path: Path) -> 
     colours = _colours(models)
     types = list(dict.fromkeys(t for m in models for t in by_type[m]))
     fig, (ax,) = _figure("Accuracy by question type", width=8.5, height=1.8 + len(types) * max(0.3, 0.14 * len(models)))
-    few = False
     for i, model in enumerate(models):
         ys = [j + _dodge(len(models), i, 0.6) for j in range(len(types))]
         for y, qt in zip(ys, types, strict=True):
             cell = by_type[model].get(qt)
-            if cell and cell.get("too_few_rows"):
-                few = True
-                ax.plot(0.5, y, marker="x", color=colours[model], markersize=4, alpha=0.5)  # placeholder: no estimate
+            if cell and cell.get("too_few_rows"):  # no estimate drawn: say so in the model's colour
+                ax.text(0.01, y, f"too few rows (n={cell['n']})", fontsize=5.5, color=colours[model], va="center")
                 continue
             interval = _interval(cell)
             if interval is None:
@@ -245,12 +248,7 @@ def accuracy_by_type(by_type: dict, families_of: dict[str, str], path: Path) -> 
     ax.set_xlabel(ACCURACY_LABEL)
     ax.set_ylabel("question type (family)")
     ax.grid(axis="x", color="0.9")
-    handles = [Line2D([], [], color=colours[m], marker="o") for m in models]
-    labels = [model_label(m) for m in models]
-    if few:
-        handles.append(Line2D([], [], color="grey", marker="x", linestyle="none", alpha=0.5))
-        labels.append("too few rows for an estimate (x at 0.5 marks the place, not a value)")
-    _legend_below(fig, handles, labels)
+    _legend_below(fig, [Line2D([], [], color=colours[m], marker="o") for m in models], [model_label(m) for m in models])
     return _save(fig, path)
 
 
