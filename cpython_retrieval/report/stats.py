@@ -266,4 +266,5 @@ def blended(estimates: list[Estimate]) -> Estimate:
     return Estimate(n=min(e.n for e in estimates), mean=sum(e.mean for e in estimates) / k,
                     se=sum(e.se for e in estimates) / k, low=sum(e.low for e in estimates) / k,
                     high=sum(e.high for e in estimates) / k, clusters=min(e.clusters for e in estimates),
-                    method="mean of the scorers' intervals (conservative)")
+                    method="mean of the scorers' intervals (conservative)"
+                    + (" (one context)" if any("(one context)" in e.method for e in estimates) else ""))
