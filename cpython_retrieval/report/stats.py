@@ -1,4 +1,4 @@
-"""The statistics the report states: Wilson intervals, exact McNemar, paired bootstrap, percentiles."""
+"""The statistics the report states: Wilson and clustered intervals, exact McNemar, paired differences, power."""
 
 from __future__ import annotations
 
@@ -43,17 +43,6 @@ def mcnemar_exact(b: int, c: int) -> float:
     k = min(b, c)
     tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
-
-
-def paired_bootstrap(a: list[bool], b: list[bool], *, resamples: int = 10_000, seed: int = 0) -> tuple[float, float, float]:
-    """(mean difference A-B, 2.5th, 97.5th percentile) over resampled paired rows."""
-    if len(a) != len(b) or not a:
-        raise ValueError("paired samples of equal, non-zero length are required")
-    diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = diffs[rng.integers(0, len(diffs), size=(resamples, len(diffs)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(diffs.mean()), float(low), float(high)
 
 
 def percentile(values, q: float) -> float | None:

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from cpython_retrieval.report.stats import (
     effective_length,
     mcnemar_exact,
-    paired_bootstrap,
     percentile,
     wilson,
 )
@@ -39,16 +38,6 @@ def test_mcnemar_exact_hand_computed():
     assert mcnemar_exact(1, 6) == pytest.approx(2 * (1 + 7) / 2**7)  # 0.125
     assert mcnemar_exact(0, 10) == pytest.approx(2 / 2**10)
     assert mcnemar_exact(5, 5) == 1.0 and mcnemar_exact(0, 0) == 1.0
-
-
-def test_paired_bootstrap_is_seeded_and_brackets_the_difference():
-    a = [True] * 70 + [False] * 30
-    b = [True] * 50 + [False] * 50
-    diff, low, high = paired_bootstrap(a, b, resamples=2000, seed=1)
-    assert diff == pytest.approx(0.2) and low < 0.2 < high
-    assert paired_bootstrap(a, b, resamples=2000, seed=1) == (diff, low, high)
-    with pytest.raises(ValueError):
-        paired_bootstrap([True], [True, False])
 
 
 def test_percentile_and_effective_length():
