@@ -64,11 +64,11 @@ def _inline_html(text: str) -> str:
     return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
 
 
-_NUMBER = re.compile(r"^[-+]?(\d|\.\d)")
+_NUMBER = re.compile(r"^\[?[-+]?(\d|\.\d)")
 
 
 def _numeric_columns(table: Table) -> list[bool]:
-    """A column is right-aligned when every non-empty cell is a number or starts like one (`0.950 [..]`, `12/18`);
+    """A column is right-aligned when every non-empty cell is a number or starts like one (`0.950 [..]`, `[-0.1, 0.2]`, `12/18`);
     text columns (models, types, answers) stay left-aligned."""
     out = []
     for i in range(len(table.headers)):
