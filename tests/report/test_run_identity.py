@@ -122,3 +122,14 @@ def test_html_left_aligns_text_columns_and_right_aligns_numbers(tmp_path):
     assert "text-align:left" in page and ".num{text-align:right" in page
     assert "<th>model</th>" in page and "<th class=num>n</th>" in page and "<td class=num>0.950 [0.9, 1.0] (n=12)</td>" in page
     assert "<td>cpython_retrieval/oracle</td>" in page
+
+
+def test_the_grep_model_is_shown_as_the_search_floor(tmp_path):
+    rows = [rec(m, i, correct=(i % 2 == 0) if m.endswith("grep") else True) for m in ("cpython_retrieval/grep", "a")
+            for i in range(40)]
+    summary = make_report(rows, tmp_path / "r")
+    text = (tmp_path / "r" / "report.md").read_text()
+    assert summary["search_floor"] == ["cpython_retrieval/grep"]
+    assert summary["by_question_type"]["cpython_retrieval/grep"]["parameters"]["accuracy"] == 0.5
+    types = text.split("## 3. Accuracy by question type")[1].split("## 4.")[0]
+    assert "| question type | family | a | cpython_retrieval/grep (search floor) |" in types and "search floor (" in types
