@@ -69,7 +69,8 @@ def _flags(values, rows: list[RowRecord] | None = None) -> dict:
 
 def _estimate(e: Estimate, successes: int) -> dict:
     w = wilson(successes, e.n)
-    return {"n": e.n, "correct": successes, "accuracy": e.mean, "ci_low": e.low, "ci_high": e.high, "se": e.se,
+    return {"n": e.n, "correct": successes, "accuracy": e.mean, "ci_low": e.low, "ci_high": e.high,
+            "se": None if e.se is None else _finite(e.se),
             "contexts": e.clusters, "ci_method": e.method, "wilson_low": None if e.n == 0 else w.low,
             "wilson_high": None if e.n == 0 else w.high, "too_few_rows": e.n < MIN_ROWS}
 
@@ -356,7 +357,8 @@ def _blend(rows: list[RowRecord]) -> dict:
 
 
 def _cell(e: Estimate) -> dict:
-    return {"n": e.n, "accuracy": e.mean, "ci_low": e.low, "ci_high": e.high, "se": e.se, "contexts": e.clusters,
+    return {"n": e.n, "accuracy": e.mean, "ci_low": e.low, "ci_high": e.high,
+            "se": None if e.se is None else _finite(e.se), "contexts": e.clusters,
             "ci_method": e.method}
 
 

@@ -160,7 +160,8 @@ def stratified_se(values, clusters, strata=None) -> Spread:
             df += g - 1
         else:
             single += 1
-            se_s = float(np.sqrt(np.var(ys, ddof=1) / ys.size)) if ys.size > 1 else math.inf
+            # one row: no variance to estimate; count it with the largest its values (0/1, or -1/0/1) allow
+            se_s = float(np.sqrt(np.var(ys, ddof=1) / ys.size)) if ys.size > 1 else 1.0
             df += max(ys.size - 1, 1)
         variance += (ys.size / n) ** 2 * se_s**2
     return Spread(mean=float(y.mean()), se=math.sqrt(variance), clusters=total_clusters, df=df,

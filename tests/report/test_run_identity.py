@@ -133,3 +133,17 @@ def test_the_grep_model_is_shown_as_the_search_floor(tmp_path):
     assert summary["by_question_type"]["cpython_retrieval/grep"]["parameters"]["accuracy"] == 0.5
     types = text.split("## 3. Accuracy by question type")[1].split("## 4.")[0]
     assert "| question type | family | a | cpython_retrieval/grep (search floor) |" in types and "search floor (" in types
+
+
+def test_summary_is_strict_json_even_for_a_tier_of_one_row(tmp_path):
+    rows = ([rec(m, i, correct=i % 2 == 0) for m in ("a", "b") for i in range(10)]
+            + [RowRecord(model=m, source="t", row_id="T50-parameters-0", tier="T50", question_type="parameters",
+                         correct=m == "a") for m in ("a", "b")])
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in summary.json")
+
+    make_report(rows, tmp_path / "r")
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(), parse_constant=refuse)
+    overall = summary["primary"]["models"]["a"]["overall"]
+    assert 0.0 <= overall["ci_low"] < overall["accuracy"] < overall["ci_high"] <= 1.0
