@@ -111,7 +111,7 @@ def _write_report(records, counted, duplicates, fingerprints, out: Path, *, pric
     return summary
 
 
-#: Marks a rate whose cell holds one context: its Wilson interval holds for that context only.
+#: Marks a rate from a tier that holds one context: its interval holds for that context only.
 ONE_CONTEXT = "†"
 
 
@@ -218,7 +218,7 @@ def _headline_section(s: dict, out: Path) -> list:
         return [Heading("At a glance"), Paragraph(CLOSED_BOOK_ONLY)]
     b: list = [Heading("At a glance"),
                Paragraph("How well each model answers as the context grows, and what it costs in money and time: accuracy "
-                         "per tier with Wilson 95% intervals (left), cost per trace (middle) and cold-call latency (right). "
+                         "per tier with 95% intervals (left), cost per trace (middle) and cold-call latency (right). "
                          f"The effective length is the longest tier at or above {head['threshold']:.2f}, with every "
                          "shorter tier too."),
                Image(charts.headline(head, out / "headline.png"), "accuracy, cost and latency by tier")]

@@ -94,7 +94,7 @@ def _rate_points(ax, xs, cells, *, colour, marker="o", label=None, line=True) ->
 
 
 def _rate_bars(ax, xs, cells, width, *, colour, hatch=None) -> bool:
-    """Bars with Wilson error bars; a zero gets a marker on the axis so it reads as 0, a cell without rows gets 'n/a'.
+    """Bars with 95% error bars; a zero gets a marker on the axis so it reads as 0, a cell without rows gets 'n/a'.
     True when a zero was drawn (so the legend explains the marker)."""
     zero = False
     for x, cell in zip(xs, cells, strict=True):
@@ -221,7 +221,7 @@ def families(fam: dict, path: Path) -> Path:
 
 
 def accuracy_by_type(by_type: dict, families_of: dict[str, str], path: Path) -> Path:
-    """A dot plot: one row per question type (with its family), one dodged point per model, Wilson intervals."""
+    """A dot plot: one row per question type (with its family), one dodged point per model, 95% intervals."""
     models = list(by_type)
     colours = _colours(models)
     types = list(dict.fromkeys(t for m in models for t in by_type[m]))
@@ -346,7 +346,7 @@ def latency(serving: dict, path: Path) -> Path:
 
 
 def cost_quality(costs: dict, path: Path) -> Path:
-    """Accuracy (Wilson interval) against cost per trace; models without a cost are named under the axes."""
+    """Accuracy (95% interval) against cost per trace; models without a cost are named under the axes."""
     fig, (ax,) = _figure("Quality against cost", width=7, height=4.6)
     colours = _colours(costs)
     measured = {m: d for m, d in costs.items() if d}
