@@ -183,10 +183,13 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "report":
         from .report import make_report, read_records
+        from .report.assemble import check_out_dir
         from .report.prices import load_prices
 
+        prices = load_prices(args.prices) if args.prices else None  # a bad prices file or --out: before any log is read
+        check_out_dir(args.out)
         records = read_records(args.logs, progress=not args.quiet)
-        summary = make_report(records, args.out, prices=load_prices(args.prices) if args.prices else None,
+        summary = make_report(records, args.out, prices=prices,
                               fmt=args.format, threshold=args.threshold, allow_mixed=args.allow_mixed)
         print(f"report of {summary['rows']} rows from {len(summary['models'])} model(s) -> {args.out}")
         return 0

@@ -2,9 +2,12 @@
 
 Runs `inspect eval` on each tier (T25, T200 and T1000 by default) of the bundled canonical dataset with the oracle,
 the memorizer (recalling the dataset's own release), the memorizer recalling CPython 3.11.7 (so drift rows show
-their stale answers) and the shotgun model, plus the oracle behind the local OpenAI-compatible server (streamed,
-so time to first token and prefix-cache figures are real measurements of that server), then `cpython-retrieval
-report`. The prices file is illustrative, to show the cost analyses; no real provider was called. Needs CPython
+their stale answers; run on the first and last tier only, so the report shows a model that skipped a tier), the
+shotgun model, the known-accuracy model (`cpython_retrieval/known`, seed 0) and, where this version has it, the
+naive search floor (`cpython_retrieval/grep`), plus the oracle behind the local OpenAI-compatible server
+(streamed, so time to first token and prefix-cache figures are real measurements of that server), every run
+judged by the reference grader (`-T judge=cpython_retrieval/grader`, offline), then `cpython-retrieval report`.
+The prices file is illustrative, to show the cost analyses; no real provider was called. Needs CPython
 3.13.15's and 3.11.7's `Lib/` for the memorizers (`cpython-retrieval pins fetch 3.13.15`).
 
 Usage: python tools/make_sample_report.py [--out docs/sample-report] [--tiers T25,T200,T1000] [--keep-logs DIR]
@@ -20,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cpython_retrieval.adapters.inspect_models import REFERENCE_MODELS
 from cpython_retrieval.adapters.oracle_server import start_oracle_server
 
 PRICES = """# Illustrative prices (USD per million tokens) for the sample report; not any provider's real prices.
@@ -28,12 +32,16 @@ models:
   cpython_retrieval/memorizer: {input: 0.5, output: 1.5}
   cpython_retrieval/memorizer-3.11.7: {input: 0.5, output: 1.5}
 """
-MODELS = ("cpython_retrieval/oracle", "cpython_retrieval/memorizer", "cpython_retrieval/memorizer-3.11.7",
-          "cpython_retrieval/shotgun")
+MODELS = ("cpython_retrieval/oracle", "cpython_retrieval/memorizer", "cpython_retrieval/shotgun",
+          "cpython_retrieval/known") + (("cpython_retrieval/grep",) if "grep" in REFERENCE_MODELS else ())
+#: Run on the first and the last tier only: a model that skipped a tier (no line drawn across it).
+EDGE_TIER_MODELS = ("cpython_retrieval/memorizer-3.11.7",)
+JUDGE = "cpython_retrieval/grader"
 
 
 def inspect_eval(task: str, model: str, log_dir: Path, env=None) -> None:
-    cmd = ["inspect", "eval", task, "--model", model, "--log-dir", str(log_dir), "--display", "none"]
+    cmd = ["inspect", "eval", task, "--model", model, "-T", f"judge={JUDGE}", "--log-dir", str(log_dir),
+           "--display", "none"]
     subprocess.run(cmd, check=True, env={**os.environ, **(env or {})})
 
 
@@ -47,7 +55,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for tier in tiers:
-            for model in MODELS:
+            for model in MODELS + (EDGE_TIER_MODELS if tier in (tiers[0], tiers[-1]) else ()):
+                print(f"{tier} {model}", flush=True)
                 inspect_eval(f"cpython_retrieval/{tier}", model, root / "logs")
             server, base_url = start_oracle_server(first_token_delay=0.05, prefill_per_token=2e-6)
             try:

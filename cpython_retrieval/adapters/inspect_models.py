@@ -12,6 +12,11 @@ reference models are one API that dispatches on the name:
   about 1.0 on ordinary rows (except `absent_symbol`), about 0 on perturbed rows.
 - `shotgun`: the oracle's answer plus a decoy candidate (`oracle.shotgun_answer`): wrong on purpose,
   0 under the primary scorer and 1.0 under the substring scorer, the scorer-agreement control.
+- `known`: right with a known, seeded probability per tier, depth, family and context (`reference.known`;
+  `-M seed=N`, default 0): the oracle's answer when the row's hash says right, a wrong one otherwise, so the
+  report's intervals can be checked against a true value.
+- `grader`: a judge for `-T judge=cpython_retrieval/grader`: grades the FactualityJudge prompt with the
+  project's exact scorer (`reference.grader`), so the judge path runs offline.
 
 Model args (`-M`): `recall_pin` (or `pin`; memorizer: the CPython version whose `Lib/` it recalls, e.g.
 `-M recall_pin=3.11.7` to answer drift rows from the older release; the model name
@@ -55,6 +60,8 @@ from ..reference.prompt_cache import HeadedPrompt, headed_parts, prompt_tokens
 from ..tokens import get_counter
 
 REFERENCE_MODELS = ("oracle", "grep", "memorizer", "shotgun")
+#: The statistics check and the offline judge (kept apart from the answering models above).
+CHECK_MODELS = ("known", "grader")
 _LOG_LOCK = threading.Lock()
 
 
@@ -100,9 +107,9 @@ class ReferenceModelAPI(ModelAPI):
                  **model_args: Any) -> None:
         super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[], config=config)
         kind, _, named_pin = model_name.partition("-")  # `memorizer-3.11.7`: a memorizer of that release, by name
-        if kind not in REFERENCE_MODELS or (named_pin and kind != "memorizer"):
+        if kind not in REFERENCE_MODELS + CHECK_MODELS or (named_pin and kind != "memorizer"):
             raise ValueError(f"unknown reference model cpython_retrieval/{model_name}; choose one of: "
-                             + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS)
+                             + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS + CHECK_MODELS)
                              + " (or cpython_retrieval/memorizer-<version>)")
         self.kind = kind
         recall = recall_pin if recall_pin not in (None, "") else (named_pin or pin)
@@ -111,6 +118,7 @@ class ReferenceModelAPI(ModelAPI):
         self.delay = float(delay)
         self.fail_marker = fail_marker
         self.call_log = call_log
+        self.seed = int(model_args.pop("seed", 0))  # `known`: which draw of its per-context effects and rows
 
     def max_connections(self) -> int:
         return 8
@@ -131,7 +139,10 @@ class ReferenceModelAPI(ModelAPI):
             if int(hashlib.sha256((sample_id or question).encode()).hexdigest(), 16) % 2 == 0:
                 raise RuntimeError(f"simulated failure (remove {self.fail_marker} to let this question through)")
         version = self.pin or metadata.get("cpython_version")
-        answer, input_tokens, output_tokens = await anyio.to_thread.run_sync(self._answer, prompt, version)
+        if self.kind == "grader":
+            answer, input_tokens, output_tokens = await anyio.to_thread.run_sync(self._grade, prompt.text)
+        else:
+            answer, input_tokens, output_tokens = await anyio.to_thread.run_sync(self._answer, prompt, version, metadata)
         if self.delay:
             await anyio.sleep(self.delay)
         output = ModelOutput.from_content(model=f"cpython_retrieval/{self.model_name}", content=answer)
@@ -140,12 +151,21 @@ class ReferenceModelAPI(ModelAPI):
         output.time = time.perf_counter() - start
         return output
 
-    def _answer(self, prompt: HeadedPrompt, version: str | None) -> tuple[str, int, int]:
+    def _grade(self, prompt: str) -> tuple[str, int, int]:
+        from ..reference.grader import grade_judge_prompt
+
+        reply = grade_judge_prompt(prompt)
+        counter = get_counter("o200k_base")
+        return reply, counter.count(prompt), max(1, counter.count(reply))
+
+    def _answer(self, prompt: HeadedPrompt, version: str | None, metadata: dict[str, Any]) -> tuple[str, int, int]:
         """(answer, input tokens, output tokens); the head's parse and token count are shared across calls."""
         if self.kind == "oracle":
             answer = oracle_answer(prompt)
         elif self.kind == "grep":
             answer = grep_answer(prompt)
+        elif self.kind == "known":
+            answer = self._known_answer(prompt, metadata)
         elif self.kind == "shotgun":
             answer = shotgun_answer(prompt)
         else:
@@ -154,3 +174,16 @@ class ReferenceModelAPI(ModelAPI):
             answer = memorizer_answer(prompt, version=version, source=self.source)
         counter = get_counter("o200k_base")
         return answer, prompt_tokens(prompt, counter), max(1, counter.count(answer))
+
+    def _known_answer(self, prompt: HeadedPrompt, metadata: dict[str, Any]) -> str:
+        """The oracle's answer or a wrong one, as `reference.known` decides from the row's id, tier, depth, family
+        and context (read from the running sample: the decision needs them, the answer only the prompt)."""
+        from ..question_types import QUESTION_TYPES
+        from ..reference.known import WRONG_ANSWER, answers_right
+
+        qt = QUESTION_TYPES.get(str(metadata.get("question_type")))
+        if "id" not in metadata or "tier" not in metadata:
+            raise RuntimeError("cpython_retrieval/known needs the sample's metadata (id, tier): run it through the tasks")
+        right = answers_right(self.seed, str(metadata["id"]), str(metadata["tier"]), metadata.get("depth"),
+                              qt.family if qt else "single_needle", str(metadata.get("context_id") or metadata["tier"]))
+        return oracle_answer(prompt) if right else WRONG_ANSWER

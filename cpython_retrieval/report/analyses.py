@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections import defaultdict
 from itertools import combinations
 
@@ -9,25 +11,79 @@ from ..generate.contexts import tier_budget
 from ..question_types import FAMILIES, QUESTION_TYPES
 from .prices import Prices
 from .records import RowRecord
-from .stats import effective_length, mcnemar_exact, paired_bootstrap, percentile, wilson
+from .stats import (
+    MIN_ROWS,
+    POWER,
+    Estimate,
+    blended,
+    clustered_proportion,
+    effective_length,
+    mcnemar_exact,
+    paired_difference,
+    percentile,
+    wilson,
+)
 
 SLOW_CALL_S = 10.0
 
 
+def assign_clusters(records: list[RowRecord]) -> list[RowRecord]:
+    """Each record with its cluster: its context, merged with the context of its pair's row (a perturbed row and
+    the ordinary row it was made from ask the same question, so they are not independent either)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)  # the smaller name is the root: the same clusters in any order
+
+    context_of = {r.row_id: r.cluster_key for r in records}
+    for r in records:
+        find(r.cluster_key)
+        if r.pair_id and r.pair_id in context_of:
+            union(r.cluster_key, context_of[r.pair_id])
+    return [dataclasses.replace(r, cluster=find(r.cluster_key)) for r in records]
+
+
 def _prop(rows: list[RowRecord]) -> dict:
-    return _proportion(sum(r.correct for r in rows), len(rows))
+    return _estimate(clustered_proportion([r.correct for r in rows], [r.cluster_key for r in rows],
+                                          [r.tier for r in rows]), sum(r.correct for r in rows))
 
 
-def _flags(values) -> dict:
-    """A rate over the rows where a flag was measured (None: not measured, left out), with its Wilson interval."""
-    data = [bool(v) for v in values if v is not None]
-    return _proportion(sum(data), len(data))
+def _flags(values, rows: list[RowRecord] | None = None) -> dict:
+    """A rate over the rows where a flag was measured (None: not measured, left out), with its interval
+    (clustered by the rows' contexts when the rows are given)."""
+    clusters = [r.cluster_key for r in rows] if rows is not None else list(range(len(values)))
+    strata = [r.tier for r in rows] if rows is not None else [""] * len(values)
+    kept = [(bool(v), c, s) for v, c, s in zip(values, clusters, strata, strict=True) if v is not None]
+    return _estimate(clustered_proportion([v for v, _, _ in kept], [c for _, c, _ in kept], [s for _, _, s in kept]),
+                     sum(v for v, _, _ in kept))
 
 
-def _proportion(successes: int, total: int) -> dict:
-    p = wilson(successes, total)
-    return {"n": p.total, "correct": p.successes, "accuracy": p.value, "ci_low": None if p.total == 0 else p.low,
-            "ci_high": None if p.total == 0 else p.high}
+def _estimate(e: Estimate, successes: int) -> dict:
+    w = wilson(successes, e.n)
+    return {"n": e.n, "correct": successes, "accuracy": e.mean, "ci_low": e.low, "ci_high": e.high,
+            "se": None if e.se is None else _finite(e.se),
+            "contexts": e.clusters, "ci_method": e.method, "wilson_low": None if e.n == 0 else w.low,
+            "wilson_high": None if e.n == 0 else w.high, "too_few_rows": e.n < MIN_ROWS}
+
+
+def _effective(cells: dict[str, dict], threshold: float) -> tuple[str | None, str | None]:
+    """(effective length, None), or (None, why) where a tier it depends on has fewer than MIN_ROWS rows."""
+    for tier in sorted(cells, key=tier_budget):
+        cell = cells[tier]
+        if cell["n"] < MIN_ROWS:
+            return None, f"too few rows ({tier}: n={cell['n']} < {MIN_ROWS})"
+        if cell["accuracy"] is None or cell["accuracy"] < threshold:
+            break
+    return effective_length({t: v["accuracy"] for t, v in cells.items()}, threshold), None
 
 
 def _models(records) -> list[str]:
@@ -60,7 +116,8 @@ def primary_by_tier(records: list[RowRecord], threshold: float) -> dict:
 def by_family(records: list[RowRecord], threshold: float) -> dict:
     """Accuracy per question family (single needle, two-hop, aggregation) x tier, and each family's effective length."""
     rows = _open_book(records)
-    out = {"threshold": threshold, "families": [f for f in FAMILIES if any(r.family == f for r in rows)], "models": {}}
+    out = {"threshold": threshold, "min_rows": MIN_ROWS,
+           "families": [f for f in FAMILIES if any(r.family == f for r in rows)], "models": {}}
     for model in _models(rows):
         per_family = {}
         for family in out["families"]:
@@ -68,8 +125,9 @@ def by_family(records: list[RowRecord], threshold: float) -> dict:
             if not mine:
                 continue
             tiers = {t: _prop([r for r in mine if r.tier == t]) for t in _tiers(mine)}
-            per_family[family] = {"overall": _prop(mine), "tiers": tiers,
-                                  "effective_length": effective_length({t: v["accuracy"] for t, v in tiers.items()}, threshold)}
+            length, why = _effective(tiers, threshold)
+            per_family[family] = {"overall": _prop(mine), "tiers": tiers, "effective_length": length,
+                                  "effective_length_note": why}
         out["models"][model] = per_family
     return out
 
@@ -120,7 +178,7 @@ def depth_heatmap(records: list[RowRecord]) -> dict:
     out = {}
     for model in _models(rows):
         grid = {}
-        for tier in _tiers(rows):
+        for tier in _tiers([r for r in rows if r.model == model]):  # only the tiers this model ran: no blank rows
             cells = []
             for decile in range(10):
                 cell = [r for r in rows if r.model == model and r.tier == tier and min(9, int(r.depth * 10)) == decile]
@@ -143,13 +201,13 @@ def perturbation(records: list[RowRecord]) -> dict:
         for kind in sorted({r.perturbation_kind or "unknown" for r in perturbed}):
             group = [r for r in perturbed if (r.perturbation_kind or "unknown") == kind]
             kinds[kind] = {**_prop(group), "memorized_rate": _rate([r.memorized_hit for r in group]),
-                           "memorized": _flags([r.memorized_hit for r in group])}
+                           "memorized": _flags([r.memorized_hit for r in group], group)}
         closed = [r for r in mine if r.no_context]
         out[model] = {
             "ordinary": _prop([r for r in open_book if not r.perturbed and not r.drift]),
             "perturbed": _prop(perturbed),
             "memorized_rate": _rate([r.memorized_hit for r in perturbed]),
-            "memorized": _flags([r.memorized_hit for r in perturbed]),
+            "memorized": _flags([r.memorized_hit for r in perturbed], perturbed),
             "pairs": {"n": len(pairs), "ordinary_accuracy": _mean([o.correct for o, _ in pairs]),
                       "perturbed_accuracy": _mean([p.correct for _, p in pairs]),
                       "read_ordinary_missed_perturbed": sum(o.correct and not p.correct for o, p in pairs)},
@@ -181,9 +239,9 @@ def _control_cells(rows: list[RowRecord]) -> dict:
     perturbed = [r for r in rows if r.perturbed]
     drift = [r for r in rows if r.drift]
     return {"ordinary": _prop([r for r in rows if not r.perturbed and not r.drift]),
-            "perturbed": _prop(perturbed), "memorized": _flags([r.memorized_hit for r in perturbed]),
+            "perturbed": _prop(perturbed), "memorized": _flags([r.memorized_hit for r in perturbed], perturbed),
             "perturbed_cold_cached_share": _cached_share([c for r in perturbed for c in r.calls if c.cold])["share"],
-            "drift": _prop(drift), "stale": _flags([r.stale_hit for r in drift])}
+            "drift": _prop(drift), "stale": _flags([r.stale_hit for r in drift], drift)}
 
 
 def serving(records: list[RowRecord]) -> dict:
@@ -229,39 +287,79 @@ def cost(records: list[RowRecord], prices: Prices | None) -> dict:
             out[model] = None
             continue
         total = sum(known)
-        correct = sum(r.correct for r, c in zip(mine, row_costs) if c is not None)
-        pert_correct = sum(r.correct for r, c in zip(mine, row_costs) if c is not None and r.perturbed)
+        correct = sum(r.correct for r, c in zip(mine, row_costs, strict=True) if c is not None)
+        pert_correct = sum(r.correct for r, c in zip(mine, row_costs, strict=True) if c is not None and r.perturbed)
         out[model] = {"rows_costed": len(known), "rows": len(mine), "total_usd": total, "per_trace_usd": total / len(known),
                       "per_correct_usd": total / correct if correct else None,
                       "per_correct_perturbed_usd": total / pert_correct if pert_correct else None,
                       "accuracy": sum(r.correct for r in mine) / len(mine),
                       "accuracy_ci": _prop(mine),
-                      "tiers": {t: _mean([c for r, c in zip(mine, row_costs) if r.tier == t and c is not None])
+                      "tiers": {t: _mean([c for r, c in zip(mine, row_costs, strict=True) if r.tier == t and c is not None])
                                 for t in _tiers(mine)},
                       "source": "prices file" if prices and prices.covers(model) else "logged cost"}
     return out
 
 
 def paired_comparisons(records: list[RowRecord]) -> list[dict]:
-    """Every pair of models on the rows both answered: McNemar exact test and a paired bootstrap."""
+    """Every pair of models on the rows both answered, over all tiers and per tier: the exact McNemar test, the
+    difference with its clustered 95% interval, the minimum detectable difference, and whether it is decisive."""
     rows = _open_book(records)
-    by_model = defaultdict(dict)
+    by_model: dict[str, dict] = defaultdict(dict)
     for r in rows:
-        by_model[r.model][r.key] = r.correct
+        by_model[r.model][r.key] = r
     out = []
     for a, b in combinations(sorted(by_model), 2):
         shared = sorted(set(by_model[a]) & set(by_model[b]))
         if not shared:
             continue
-        xa = [by_model[a][k] for k in shared]
-        xb = [by_model[b][k] for k in shared]
-        only_a = sum(x and not y for x, y in zip(xa, xb))
-        only_b = sum(y and not x for x, y in zip(xa, xb))
-        diff, low, high = paired_bootstrap(xa, xb)
-        out.append({"model_a": a, "model_b": b, "rows": len(shared), "accuracy_a": sum(xa) / len(xa),
-                    "accuracy_b": sum(xb) / len(xb), "only_a_correct": only_a, "only_b_correct": only_b,
-                    "mcnemar_p": mcnemar_exact(only_a, only_b), "difference": diff, "bootstrap_ci": [low, high]})
+        entry = _paired([by_model[a][k] for k in shared], [by_model[b][k] for k in shared])
+        entry = {"model_a": a, "model_b": b, **entry, "tiers": {}}
+        for tier in _tiers([by_model[a][k] for k in shared]):
+            keys = [k for k in shared if by_model[a][k].tier == tier]
+            entry["tiers"][tier] = _paired([by_model[a][k] for k in keys], [by_model[b][k] for k in keys])
+        out.append(entry)
     return out
+
+
+def _paired(ra: list[RowRecord], rb: list[RowRecord]) -> dict:
+    xa = [r.correct for r in ra]
+    xb = [r.correct for r in rb]
+    d = paired_difference(xa, xb, [r.cluster_key for r in ra], [r.tier for r in ra])
+    return {"rows": d.n, "accuracy_a": sum(xa) / len(xa), "accuracy_b": sum(xb) / len(xb),
+            "only_a_correct": d.only_a, "only_b_correct": d.only_b, "mcnemar_p": mcnemar_exact(d.only_a, d.only_b),
+            "difference": d.difference, "se": _finite(d.se), "ci": [d.low, d.high], "contexts": d.clusters,
+            "ci_method": d.method, "min_detectable_difference": _finite(d.mdd), "power": POWER, "decisive": d.decisive}
+
+
+def _finite(value: float) -> float | None:
+    """None for a figure one row cannot give (an infinite standard error): summary.json stays valid JSON."""
+    return value if math.isfinite(value) else None
+
+
+def blended_quality(records: list[RowRecord]) -> dict:
+    """Where a judge ran: the mean of the AST, substring and judge rates on the rows all three scored, per model
+    and tier, its interval the mean of the three intervals (conservative). Empty when no judge ran."""
+    rows = [r for r in _open_book(records) if r.judge_correct is not None and r.substring_correct is not None]
+    out = {}
+    for model in _models(rows):
+        mine = [r for r in rows if r.model == model]
+        out[model] = {"overall": _blend(mine), "tiers": {t: _blend([r for r in mine if r.tier == t]) for t in _tiers(mine)}}
+    return out
+
+
+def _blend(rows: list[RowRecord]) -> dict:
+    clusters = [r.cluster_key for r in rows]
+    tiers = [r.tier for r in rows]
+    parts = {name: clustered_proportion([getattr(r, field) for r in rows], clusters, tiers)
+             for name, field in (("ast", "correct"), ("substring", "substring_correct"), ("judge", "judge_correct"))}
+    mix = blended(list(parts.values()))
+    return {"blended": _cell(mix), **{name: _cell(e) for name, e in parts.items()}}
+
+
+def _cell(e: Estimate) -> dict:
+    return {"n": e.n, "accuracy": e.mean, "ci_low": e.low, "ci_high": e.high,
+            "se": None if e.se is None else _finite(e.se), "contexts": e.clusters,
+            "ci_method": e.method}
 
 
 def headline(primary: dict, serving_: dict, cost_: dict) -> dict:

@@ -1,6 +1,7 @@
 """PNG charts for the analyses a picture reads faster than a table (matplotlib, no display needed).
 
-Every chart has a title and labelled axes; every rate has its Wilson 95% interval; legends sit
+Every chart has a title and labelled axes; every rate has its 95% interval (clustered by context where a
+cell holds several contexts, Wilson where it holds one); a line joins only tiers a model ran; legends sit
 below the axes, never over data; a zero is drawn (a marker on the axis), not left as a missing bar;
 a panel with nothing to show says so in words instead of drawing empty axes.
 """
@@ -19,9 +20,11 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ..generate.contexts import sort_tiers  # noqa: E402
+from .records import model_label  # noqa: E402
 
 FAMILY_LABELS = {"single_needle": "single needle", "two_hop": "two-hop", "aggregation": "aggregation"}
-RATE_LABEL = "rate (Wilson 95% CI)"
+RATE_LABEL = "rate (95% CI)"
+ACCURACY_LABEL = "accuracy, AST match (95% CI)"
 
 
 def _save(fig, path: Path) -> Path:
@@ -72,23 +75,29 @@ def _interval(cell: dict | None) -> tuple[float, float, float] | None:
 
 
 def _rate_points(ax, xs, cells, *, colour, marker="o", label=None, line=True) -> None:
-    """Points with asymmetric Wilson error bars; cells without rows are skipped (not drawn as 0)."""
-    points = [(x, _interval(c)) for x, c in zip(xs, cells)]
-    points = [(x, i) for x, i in points if i is not None]
-    if not points:
-        return
-    x = [p[0] for p in points]
-    y = [p[1][0] for p in points]
-    err = [[p[1][1] for p in points], [p[1][2] for p in points]]
-    ax.errorbar(x, y, yerr=err, marker=marker, capsize=3, color=colour, linestyle="-" if line else "none", label=label,
-                markersize=5, linewidth=1.2)
+    """Points with asymmetric error bars; cells without rows are skipped (not drawn as 0), and a line joins only
+    neighbouring points: none is drawn across a tier the model did not run."""
+    runs: list[list[tuple[float, tuple]]] = [[]]
+    for x, cell in zip(xs, cells, strict=True):
+        interval = _interval(cell)
+        if interval is None:
+            runs.append([])
+        else:
+            runs[-1].append((x, interval))
+    for points in (r for r in runs if r):
+        x = [p[0] for p in points]
+        y = [p[1][0] for p in points]
+        err = [[p[1][1] for p in points], [p[1][2] for p in points]]
+        ax.errorbar(x, y, yerr=err, marker=marker, capsize=3, color=colour, linestyle="-" if line else "none",
+                    label=label, markersize=5, linewidth=1.2)
+        label = None
 
 
 def _rate_bars(ax, xs, cells, width, *, colour, hatch=None) -> bool:
-    """Bars with Wilson error bars; a zero gets a marker on the axis so it reads as 0, a cell without rows gets 'n/a'.
+    """Bars with 95% error bars; a zero gets a marker on the axis so it reads as 0, a cell without rows gets 'n/a'.
     True when a zero was drawn (so the legend explains the marker)."""
     zero = False
-    for x, cell in zip(xs, cells):
+    for x, cell in zip(xs, cells, strict=True):
         interval = _interval(cell)
         if interval is None:
             ax.text(x, 0.02, "n/a", ha="center", va="bottom", fontsize=6, color="dimgrey", rotation=90)
@@ -100,6 +109,12 @@ def _rate_bars(ax, xs, cells, width, *, colour, hatch=None) -> bool:
             zero = True
             ax.plot(x, 0, marker="^", color=colour, markeredgecolor="black", markersize=6, clip_on=False, zorder=5)
     return zero
+
+
+def _model_ticks(ax, x, models) -> None:
+    """Model names under bars, split at `/` and rotated 40 degrees anchored at their end: long names never overlap."""
+    labels = [model_label(m).replace("/", "/\n", 1) for m in models]
+    ax.set_xticks(x, labels, rotation=40, ha="right", rotation_mode="anchor", fontsize=7)
 
 
 def _tier_axis(ax, tiers) -> None:
@@ -123,7 +138,7 @@ def headline(head: dict, path: Path) -> Path:
     acc_ax.text(len(tiers) - 0.45, head["threshold"], f"threshold {head['threshold']:.2f}", ha="right", va="bottom",
                 fontsize=7, color="grey")
     acc_ax.set_ylim(-0.04, 1.04)
-    acc_ax.set_ylabel("accuracy, AST match (Wilson 95% CI)")
+    acc_ax.set_ylabel(ACCURACY_LABEL)
     acc_ax.set_title("accuracy", fontsize=10)
     _tier_axis(acc_ax, tiers)
 
@@ -133,8 +148,8 @@ def headline(head: dict, path: Path) -> Path:
     _series_panel(lat_ax, models, tiers, colours, head, "cold_latency_median_s", "cold_latency_p25_s", "cold_latency_p75_s",
                   title="cold-call latency (median, bars: p25 to p75)", ylabel="seconds",
                   empty="latency not measured: these logs carry no per-call timing (lm-eval)")
-    handles = [Line2D([], [], color=colours[m], marker="o", label=m) for m in models]
-    _legend_below(fig, handles, models)
+    handles = [Line2D([], [], color=colours[m], marker="o", label=model_label(m)) for m in models]
+    _legend_below(fig, handles, [model_label(m) for m in models])
     return _save(fig, path)
 
 
@@ -176,34 +191,49 @@ def families(fam: dict, path: Path) -> Path:
     colours = _colours(models)
     tiers = sort_tiers(t for m in models for f in fam["models"][m].values() for t in f["tiers"])
     fig, axes = _figure("Accuracy by question family and tier", len(FAMILIES), width=13.5, height=4.4)
-    for ax, family in zip(axes, FAMILIES):
+    min_rows = fam.get("min_rows", 0)
+    for ax, family in zip(axes, FAMILIES, strict=True):
         label = FAMILY_LABELS.get(family, family)
         if family not in fam["families"]:
             _note(ax, f"no {label} rows in these logs", label)
             continue
+        drawn = few = False
         for i, model in enumerate(models):
             cells = (fam["models"][model].get(family) or {}).get("tiers", {})
             xs = [j + _dodge(len(models), i, 0.3) for j in range(len(tiers))]
-            _rate_points(ax, xs, [cells.get(t) for t in tiers], colour=colours[model])
+            shown = [None if (cells.get(t) or {}).get("too_few_rows") else cells.get(t) for t in tiers]
+            few |= any(c is None and cells.get(t) for c, t in zip(shown, tiers, strict=True))
+            drawn |= any(c is not None for c in shown)
+            _rate_points(ax, xs, shown, colour=colours[model])
+        if not drawn:
+            _note(ax, f"too few rows: fewer than {min_rows} {label} rows per tier and model in these logs", label)
+            continue
         ax.axhline(fam["threshold"], color="grey", linestyle=":", linewidth=1)
         ax.set_ylim(-0.04, 1.04)
         ax.set_title(label, fontsize=10)
-        ax.set_ylabel("accuracy (Wilson 95% CI)")
+        ax.set_ylabel("accuracy (95% CI)")
         _tier_axis(ax, tiers)
-    _legend_below(fig, [Line2D([], [], color=colours[m], marker="o") for m in models], models)
+        if few:
+            ax.text(0.02, 0.02, f"cells under {min_rows} rows not drawn (too few rows)", transform=ax.transAxes,
+                    fontsize=6.5, color="dimgrey")
+    _legend_below(fig, [Line2D([], [], color=colours[m], marker="o") for m in models], [model_label(m) for m in models])
     return _save(fig, path)
 
 
 def accuracy_by_type(by_type: dict, families_of: dict[str, str], path: Path) -> Path:
-    """A dot plot: one row per question type (with its family), one dodged point per model, Wilson intervals."""
+    """A dot plot: one row per question type (with its family), one dodged point per model, 95% intervals."""
     models = list(by_type)
     colours = _colours(models)
     types = list(dict.fromkeys(t for m in models for t in by_type[m]))
     fig, (ax,) = _figure("Accuracy by question type", width=8.5, height=1.8 + len(types) * max(0.3, 0.14 * len(models)))
     for i, model in enumerate(models):
         ys = [j + _dodge(len(models), i, 0.6) for j in range(len(types))]
-        for y, qt in zip(ys, types):
-            interval = _interval(by_type[model].get(qt))
+        for y, qt in zip(ys, types, strict=True):
+            cell = by_type[model].get(qt)
+            if cell and cell.get("too_few_rows"):  # no estimate drawn: say so in the model's colour
+                ax.text(0.01, y, f"too few rows (n={cell['n']})", fontsize=5.5, color=colours[model], va="center")
+                continue
+            interval = _interval(cell)
             if interval is None:
                 continue
             value, minus, plus = interval
@@ -215,10 +245,10 @@ def accuracy_by_type(by_type: dict, families_of: dict[str, str], path: Path) -> 
         ax.axhline(j + 0.5, color="0.85", linewidth=0.6)
     ax.set_ylim(len(types) - 0.5, -0.5)  # first type on top
     ax.set_xlim(-0.03, 1.03)
-    ax.set_xlabel("accuracy, AST match (Wilson 95% CI)")
+    ax.set_xlabel(ACCURACY_LABEL)
     ax.set_ylabel("question type (family)")
     ax.grid(axis="x", color="0.9")
-    _legend_below(fig, [Line2D([], [], color=colours[m], marker="o") for m in models], models)
+    _legend_below(fig, [Line2D([], [], color=colours[m], marker="o") for m in models], [model_label(m) for m in models])
     return _save(fig, path)
 
 
@@ -256,7 +286,7 @@ def controls(ctrl: dict, path: Path) -> Path:
                "no drift rows in these logs (datasets before drift rows)"))
     width = 0.8 / len(CONTROL_SERIES)
     drawn = zeros = False
-    for ax, (control, recalled, title, empty) in zip(axes, panels):
+    for ax, (control, recalled, title, empty) in zip(axes, panels, strict=True):
         if not any(ctrl[m]["overall"][control]["n"] for m in models):
             _note(ax, empty, title)
             continue
@@ -266,7 +296,7 @@ def controls(ctrl: dict, path: Path) -> Path:
             key = {"ordinary": "ordinary", "control": control, "recalled": recalled}[series]
             zeros |= _rate_bars(ax, x + (i - 1) * width, [ctrl[m]["overall"][key] for m in models], width, colour=colour,
                                 hatch=hatch)
-        ax.set_xticks(x, models, rotation=15, ha="right", fontsize=7)
+        _model_ticks(ax, x, models)
         ax.set_ylim(0, 1.05)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(RATE_LABEL)
@@ -284,7 +314,7 @@ def latency(serving: dict, path: Path) -> Path:
     x = np.arange(len(models))
     phases = (("cold", "#1f77b4", "black"), ("warm", "#ff7f0e", "dimgrey"))
     drawn: set[str] = set()  # legend entries only for what some panel shows
-    for ax, metric, title in zip(axes, ("ttft", "latency"), ("time to first token", "total latency")):
+    for ax, metric, title in zip(axes, ("ttft", "latency"), ("time to first token", "total latency"), strict=True):
         if all(serving[m]["phases"][p][metric]["median"] is None for m in models for p, _, _ in phases):
             _note(ax, f"{title} not measured for any model here\n(no streamed calls: the provider gave no first-token time)"
                   if metric == "ttft" else f"{title} not measured for any model here", title)
@@ -303,7 +333,7 @@ def latency(serving: dict, path: Path) -> Path:
         for j, m in enumerate(models):
             if serving[m]["phases"]["cold"][metric]["median"] is None and serving[m]["phases"]["warm"][metric]["median"] is None:
                 ax.text(j, top * 0.02, "not measured", ha="center", va="bottom", fontsize=7, rotation=90, color="dimgrey")
-        ax.set_xticks(x, models, rotation=15, ha="right", fontsize=7)
+        _model_ticks(ax, x, models)
         ax.set_xlim(-0.6, len(models) - 0.4)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("seconds")
@@ -316,7 +346,7 @@ def latency(serving: dict, path: Path) -> Path:
 
 
 def cost_quality(costs: dict, path: Path) -> Path:
-    """Accuracy (Wilson interval) against cost per trace; models without a cost are named under the axes."""
+    """Accuracy (95% interval) against cost per trace; models without a cost are named under the axes."""
     fig, (ax,) = _figure("Quality against cost", width=7, height=4.6)
     colours = _colours(costs)
     measured = {m: d for m, d in costs.items() if d}
@@ -325,7 +355,7 @@ def cost_quality(costs: dict, path: Path) -> Path:
         ax.errorbar(data["per_trace_usd"], value, yerr=[[minus], [plus]], marker="o", capsize=3, color=colours[model])
         ax.annotate(model, (data["per_trace_usd"], value), fontsize=7, xytext=(5, 4), textcoords="offset points")
     ax.set_xlabel("cost per trace (USD, all calls of a row)")
-    ax.set_ylabel("accuracy, AST match (Wilson 95% CI)")
+    ax.set_ylabel(ACCURACY_LABEL)
     ax.set_ylim(-0.04, 1.08)
     ax.set_xlim(left=0, right=max(d["per_trace_usd"] for d in measured.values()) * 1.35 or 1)
     missing = sorted(m for m, d in costs.items() if not d)

@@ -26,7 +26,7 @@ class Duplicates:
     dropped: str  # log path
     kept: str
     samples: int
-    retry: bool  # same Inspect task_id: an `inspect eval-retry` of the dropped log
+    retry: bool  # same Inspect task_id: an `inspect eval-retry` of the dropped log (lm-eval records no retries)
 
 
 def require_rows(records: list[RowRecord]) -> None:
@@ -35,18 +35,31 @@ def require_rows(records: list[RowRecord]) -> None:
 
 
 def check_one_dataset(records: list[RowRecord], *, allow_mixed: bool) -> list[str]:
-    """The known fingerprints, sorted; an error naming two of them when they differ and mixing was not allowed."""
-    logs_by_fp: dict[str, set[str]] = defaultdict(set)
-    for r in records:
-        if r.dataset.fingerprint is not None:
-            logs_by_fp[r.dataset.fingerprint].add(_log_name(r))
-    fingerprints = sorted(logs_by_fp)
-    if len(fingerprints) > 1 and not allow_mixed:
-        a, b = fingerprints[:2]
-        more = f" (and {len(fingerprints) - 2} more)" if len(fingerprints) > 2 else ""
-        raise RetrievalError(f"the logs answer different datasets: fingerprint {a} ({min(logs_by_fp[a])}) and {b} "
-                             f"({min(logs_by_fp[b])}){more}; report runs of one dataset, or pass --allow-mixed to compare them anyway")
-    return fingerprints
+    """The known fingerprints, sorted; an error naming two of them when they differ and mixing was not allowed.
+
+    A log whose fingerprint is missing (stripped, or older than the field) still carries its CPython pin and
+    generator version where known: logs that differ there answered different datasets too, whatever their
+    fingerprints say, and are refused the same way."""
+    for label, attr in (("fingerprint", "fingerprint"), ("CPython pin", "cpython_version"),
+                        ("generator version", "generator_version")):
+        logs_by_value: dict[str, set[str]] = defaultdict(set)
+        for r in records:
+            value = getattr(r.dataset, attr)
+            if value is not None:
+                logs_by_value[value].add(_log_name(r))
+        values = sorted(logs_by_value)
+        if len(values) > 1 and not allow_mixed:
+            a, b = values[:2]
+            more = f" (and {len(values) - 2} more)" if len(values) > 2 else ""
+            raise RetrievalError(f"the logs answer different datasets: {label} {a} ({min(logs_by_value[a])}) and {b} "
+                                 f"({min(logs_by_value[b])}){more}; report runs of one dataset, or pass --allow-mixed to "
+                                 "compare them anyway")
+    return sorted({r.dataset.fingerprint for r in records if r.dataset.fingerprint is not None})
+
+
+def mixed_pins(records: list[RowRecord]) -> list[str]:
+    """The CPython pins the logs name, sorted (more than one: the report says so at the top)."""
+    return sorted({r.dataset.cpython_version for r in records if r.dataset.cpython_version is not None})
 
 
 def deduplicate(records: list[RowRecord]) -> tuple[list[RowRecord], list[Duplicates]]:
@@ -61,7 +74,8 @@ def deduplicate(records: list[RowRecord]) -> tuple[list[RowRecord], list[Duplica
         kept.append(latest)
         for r in group:
             if r is not latest:
-                dropped[(r.model, _log_name(r), _log_name(latest), bool(r.log.run) and r.log.run == latest.log.run)] += 1
+                retry = r.log.framework != "lm-eval" and bool(r.log.run) and r.log.run == latest.log.run
+                dropped[(r.model, _log_name(r), _log_name(latest), retry)] += 1
     order = {id(r): i for i, r in enumerate(records)}
     kept.sort(key=lambda r: order[id(r)])
     notes = [Duplicates(model=m, dropped=d, kept=k, samples=n, retry=retry) for (m, d, k, retry), n in sorted(dropped.items())]

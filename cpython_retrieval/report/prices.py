@@ -12,6 +12,7 @@ models:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,4 +53,9 @@ def load_prices(path: str | Path) -> Prices:
         models = {name: ModelPrice(**{k: float(v) for k, v in spec.items()}) for name, spec in (data.get("models") or {}).items()}
     except (OSError, yaml.YAMLError, TypeError, ValueError, AttributeError) as exc:
         raise RetrievalError(f"--prices {path}: {exc}; expected `models: {{NAME: {{input: .., output: .., cached_input: .., cache_write: ..}}}}` in USD per million tokens") from exc
+    for name, price in sorted(models.items()):
+        for field, value in sorted(vars(price).items()):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise RetrievalError(f"--prices {path}: {name}.{field} is {value}; a price must be a finite number >= 0 "
+                                     "(USD per million tokens)")
     return Prices(models)

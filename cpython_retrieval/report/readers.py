@@ -89,7 +89,7 @@ def read_inspect_log(path: Path) -> list[RowRecord]:
             model=log.eval.model, source=f"inspect:{path.name}", row_id=str(md.get("id", sample.id)), tier=md["tier"],
             question_type=md["question_type"], correct=float(primary.value) == 1.0, depth=md.get("depth"),
             perturbed=bool(md.get("perturbed")), perturbation_kind=md.get("perturbation_kind"), pair_id=md.get("pair_id"),
-            no_context=bool(md.get("no_context")),
+            context_id=md.get("context_id"), no_context=bool(md.get("no_context")),
             substring_correct=None if substring is None else float(substring.value) == 1.0,
             judge_correct=None if judge is None else (judge.metadata or {}).get("judge_correct"),
             memorized_hit=pm.get("memorized_hit"), drift=bool(md.get("drift")), stale_answer=md.get("stale_answer"),
@@ -116,7 +116,8 @@ def read_lm_eval_samples(path: Path) -> list[RowRecord]:
             parsed.append(sample)
     if not parsed:
         raise _no_scored_samples(path, 0, "empty samples file")
-    info = LogInfo(path=str(path), framework="lm-eval", task=task or path.stem, run=f"{task}|{model}",
+    # lm-eval records no retry: each samples file is its own run, named by its file (never by its folder)
+    info = LogInfo(path=str(path), framework="lm-eval", task=task or path.stem, run=f"lm-eval:{path.name}",
                    created=_lm_eval_time(stamp), status="done", samples=len(parsed), scored=len(parsed))
     out = []
     for sample in parsed:
@@ -125,7 +126,8 @@ def read_lm_eval_samples(path: Path) -> list[RowRecord]:
         out.append(RowRecord(
             model=model, source=f"lm-eval:{path.name}", row_id=doc["id"], tier=doc["tier"], question_type=doc["question_type"],
             correct=float(sample["score"]) == 1.0, depth=doc.get("depth"), perturbed=bool(doc.get("perturbed")),
-            perturbation_kind=doc.get("perturbation_kind"), pair_id=doc.get("pair_id"), no_context=bool(doc.get("no_context")),
+            perturbation_kind=doc.get("perturbation_kind"), pair_id=doc.get("pair_id"),
+            context_id=doc.get("context_id"), no_context=bool(doc.get("no_context")),
             substring_correct=_flag(sample.get("substring_match")), memorized_hit=_flag(sample.get("memorized_hit")),
             drift=bool(doc.get("drift")), stale_answer=doc.get("stale_answer"), stale_pin=doc.get("stale_pin"),
             stale_hit=_flag(sample.get("stale_hit")),
@@ -141,7 +143,8 @@ def _lm_eval_time(stamp: str) -> str:
 
 
 def _lm_eval_model(samples_path: Path) -> str:
-    """The model name from the results file written beside the samples (same timestamp)."""
+    """The model name from the results file written beside the samples (same timestamp); without one the model is
+    unknown, and the name says so and which samples file it is, so two such files are never taken for one model."""
     stamp = samples_path.stem.rsplit("_", 1)[-1]
     results = samples_path.parent / f"results_{stamp}.json"
     if results.is_file():
@@ -152,4 +155,4 @@ def _lm_eval_model(samples_path: Path) -> str:
             args = dict(part.split("=", 1) for part in args.split(",") if "=" in part)
         name = args.get("model") or args.get("pretrained") or data.get("model_name")
         return f"{config.get('model', 'lm-eval')}/{name}" if name else str(config.get("model", "lm-eval"))
-    return f"lm-eval/{samples_path.parent.name}"
+    return f"lm-eval/unknown model ({samples_path.name}: no results_{stamp}.json beside it)"

@@ -10,6 +10,14 @@ from ..question_types import QUESTION_TYPES
 #: older types are all single-needle, and a row is never dropped for an unknown type.
 DEFAULT_FAMILY = "single_needle"
 
+#: Models that are not contestants but reference points: shown beside the others, labelled for what they are.
+SEARCH_FLOOR_MODELS = ("cpython_retrieval/grep",)
+
+
+def model_label(model: str) -> str:
+    """The name a table or legend shows: a search-floor model says so."""
+    return f"{model} (search floor)" if model in SEARCH_FLOOR_MODELS else model
+
 
 @dataclass(frozen=True)
 class CallRecord:
@@ -64,6 +72,8 @@ class RowRecord:
     perturbed: bool = False
     perturbation_kind: str | None = None
     pair_id: str | None = None
+    context_id: str | None = None  # rows sharing a context are one cluster for the intervals
+    cluster: str | None = None  # set by `analyses.assign_clusters`: the context, merged with its perturbed twin's
     no_context: bool = False
     substring_correct: bool | None = None
     judge_correct: bool | None = None  # None: not judged, or unscored
@@ -90,6 +100,12 @@ class RowRecord:
         """single_needle, two_hop or aggregation, from the question type."""
         qt = QUESTION_TYPES.get(self.question_type)
         return qt.family if qt is not None else DEFAULT_FAMILY
+
+    @property
+    def cluster_key(self) -> str:
+        """The cluster of the intervals: the assigned one, else the context, else the tier (one context per tier
+        was the design before several contexts per tier)."""
+        return self.cluster or self.context_id or f"tier:{self.tier}"
 
     @property
     def variant(self) -> str:

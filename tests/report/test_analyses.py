@@ -202,19 +202,30 @@ def two_new_families(monkeypatch):
 
 
 def test_accuracy_per_family_and_tier_with_effective_length(two_new_families):
-    rows = ([rec("m", i, True, tier=t) for t in ("T25", "T50", "T100") for i in range(10)]  # single needle: 1.0 everywhere
-            + [rec("m", 100 + i, i < 9, tier="T25", qt="base_class_location") for i in range(10)]  # two-hop: 0.9, 0.7, 0.9
-            + [rec("m", 100 + i, i < 7, tier="T50", qt="base_class_location") for i in range(10)]
-            + [rec("m", 100 + i, i < 9, tier="T100", qt="base_class_location") for i in range(10)]
-            + [rec("m", 200 + i, i < 5, tier="T25", qt="subclass_count") for i in range(10)])  # aggregation: 0.5 at T25
+    def cell(start, tier, qt, correct_of_ten):  # 30 rows (the MIN_ROWS rule) at the given accuracy
+        return [rec("m", start + i, i % 10 < correct_of_ten, tier=tier, qt=qt) for i in range(30)]
+
+    rows = ([rec("m", i, True, tier=t) for t in ("T25", "T50", "T100") for i in range(30)]  # single needle: 1.0 everywhere
+            + cell(100, "T25", "base_class_location", 9) + cell(100, "T50", "base_class_location", 7)  # two-hop: 0.9, 0.7, 0.9
+            + cell(100, "T100", "base_class_location", 9)
+            + cell(200, "T25", "subclass_count", 5))  # aggregation: 0.5 at T25
     out = by_family(rows, 0.8)
     assert out["families"] == ["single_needle", "two_hop", "aggregation"]
     fam = out["models"]["m"]
     assert fam["single_needle"]["effective_length"] == "T100"
     assert [fam["two_hop"]["tiers"][t]["accuracy"] for t in ("T25", "T50", "T100")] == [0.9, 0.7, 0.9]
     assert fam["two_hop"]["effective_length"] == "T25"  # T50 breaks the run, T100 does not count
-    assert fam["aggregation"]["effective_length"] is None and fam["aggregation"]["overall"]["n"] == 10
-    assert by_family(rows[:30], 0.8)["families"] == ["single_needle"]
+    assert fam["aggregation"]["effective_length"] is None and fam["aggregation"]["overall"]["n"] == 30
+    assert fam["aggregation"]["effective_length_note"] is None  # enough rows: the family simply misses the threshold
+    assert by_family(rows[:90], 0.8)["families"] == ["single_needle"]
+
+
+def test_family_effective_length_needs_min_rows_per_tier(two_new_families):
+    rows = ([rec("m", i, True, tier="T25", qt="base_class_location") for i in range(29)]
+            + [rec("m", i, True, tier="T50", qt="base_class_location") for i in range(40)])
+    fam = by_family(rows, 0.8)["models"]["m"]["two_hop"]
+    assert fam["effective_length"] is None and fam["effective_length_note"] == "too few rows (T25: n=29 < 30)"
+    assert fam["tiers"]["T25"]["too_few_rows"] and not fam["tiers"]["T50"]["too_few_rows"]
 
 
 def test_deduplicate_keeps_the_latest_attempt_and_says_whether_it_was_a_retry():
