@@ -144,7 +144,7 @@ QUESTION_TYPES: dict[str, QuestionType] = {
         QuestionType(
             "inherited_method",
             "Two hops or more: class C does not bind method M itself; following its bases (each class on the way has "
-            "exactly one positional base, resolved in the same file or through the file's imports to another file of "
+            "no class decorator and exactly one positional base, resolved in the same file or through the file's imports to another file of "
             "the context), the first class whose body defines `def M`. It lies in another file than C, and its name is "
             "the only binding of that name in the context.",
             "the providing class's name alone (it is the only binding of that name in the context): the first class, "

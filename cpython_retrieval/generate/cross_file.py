@@ -8,7 +8,8 @@ the parsed files it holds (like `multi_hop`), and asked only where it has one re
   binds X in no other way.
 - `inherited_method` (two hops): "Which class does class `C` get its method `m` from?" C does not bind m; its
   bases are followed one at a time (a class with exactly one positional base, never starred, so the method
-  resolution order is that chain); a base is resolved to a module-level class of the same file, or through the
+  resolution order is that chain) and no class decorator (which could add methods, as `@dataclass` does); a base
+  is resolved to a module-level class of the same file, or through the
   file's imports to a class of another file of the context. The answer is the first class of the chain whose body
   defines `def m`; it lies in another file than C, and its name is the only binding of that name in the context.
 - `method_definer_count` (aggregation): "How many classes in the context define a method named `m`?" Every
@@ -130,12 +131,14 @@ def inherited_method_candidates(context: Context, parsed: dict[str, ParsedModule
     out = []
     for path in context.paths:
         for d in parsed[path].definitions:
-            if d.kind != "class" or d.qualname != d.name or d.in_function:
-                continue
+            if d.kind != "class" or d.qualname != d.name or d.in_function or d.decorators:
+                continue  # a class decorator (`@dataclass`) can add methods no `def` shows
             own = classes.members.get((path, d.qualname), {})
             asked: set[str] = set()
             chain = classes.chain(path, d)
             for provider_path, provider in chain:
+                if provider.decorators:
+                    break
                 for method, kinds in sorted(classes.members.get((provider_path, provider.qualname), {}).items()):
                     if method in asked or method in own:
                         continue

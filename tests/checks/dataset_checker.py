@@ -520,6 +520,9 @@ def derive_inherited_method(view: ContextView, symbol: str, path: str | None) ->
     seen = {(match.path, match.b.reader)}
     current = match
     while True:
+        if current.b.decorators:
+            raise RowFault("ambiguous_target", f"{current.b.reader} in {current.path} has class decorators "
+                                               f"({', '.join(current.b.decorators)}), which can add methods")
         current = _resolve_base(view, current)
         if (current.path, current.b.reader) in seen:
             raise RowFault("wrong_answer", f"the bases of {match.b.reader} loop back to {current.b.reader}")
@@ -530,6 +533,8 @@ def derive_inherited_method(view: ContextView, symbol: str, path: str | None) ->
         if len(found) != 1 or found[0].kind != "function":
             raise RowFault("ambiguous_target", f"{current.b.reader} in {current.path} binds `{method}` "
                                                f"{len(found)} times, not as one method")
+        if current.b.decorators:
+            raise RowFault("ambiguous_target", f"the provider {current.b.reader} has class decorators")
         break
     if current.path == match.path:
         raise RowFault("wrong_answer", f"the provider {current.b.reader} is in the same file as {match.b.reader}")

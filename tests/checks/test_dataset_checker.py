@@ -294,6 +294,16 @@ def test_a_re_wrapped_docstring_is_whitespace_only_drift():
     assert dataset_checker.whitespace_only_drift(spaced, None, None)
 
 
+def test_an_inherited_method_behind_a_class_decorator_is_reported(tmp_path):
+    files = [*handmade.PACKAGE[:3], ("Lib/pkg/grand.py", "import functools\nfrom . import child\n\n\n"
+                                                         "@functools.total_ordering\nclass Grand(child.Child):\n"
+                                                         "    pass\n")]
+    ctx = handmade.context("T1", "original", files)
+    row = handmade.row(ctx, "inherited_method", "Grand.run", "Base", source_file="Lib/pkg/grand.py")
+    report = check_dataset(_write(tmp_path, [ctx], [row]))
+    assert _failures(report) == [("ambiguous_target", row["id"])]
+
+
 def test_an_answer_visible_in_its_question_is_reported(tmp_path):
     ctx = handmade.context("T1", "original", [("Lib/netrc.py", "class netrc:\n    def hosts(self):\n        pass\n")])
     row = handmade.row(ctx, "method_owner", "hosts", "netrc", where="Lib/netrc.py")

@@ -70,6 +70,10 @@ def test_no_second_reading_is_asked():
     assert ("inherited_method", "Lib/pkg/grand.py", "Grand.run") not in asked  # Grand binds `run` itself
     assert ("import_source", "Lib/pkg/more.py", "Base") not in asked  # more.py binds `Base` twice
     assert not any(k[0] == "method_definer_count" and k[2] == "stop" for k in asked)  # a class body assigns `stop`
+    decorated = [*PACKAGE[:2], ("Lib/pkg/child.py", "import dataclasses\nfrom .base import Base\n\n\n"
+                                                    "@dataclasses.dataclass\nclass Child(Base):\n    pass\n")]
+    _, asked = _asked(decorated)
+    assert not any(k[0] == "inherited_method" for k in asked)  # `@dataclass` may define what no `def` shows
 
 
 def test_an_answer_that_shows_in_its_question_is_never_picked():
