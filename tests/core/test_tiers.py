@@ -50,7 +50,7 @@ def test_grouped_tiers_extend_the_smaller_one_within_budget_and_leave_no_fitting
     plan = plan_tiers(tokens, tiers, seed, links=links)
     assert plan == plan_tiers(dict(reversed(list(tokens.items()))), tiers, seed, links=links)  # input order is moot
     ordered = sorted(tiers, key=tier_budget)
-    for smaller, larger in zip(ordered, ordered[1:]):
+    for smaller, larger in zip(ordered, ordered[1:], strict=False):
         assert plan[larger][: len(plan[smaller])] == plan[smaller]
     for tier in tiers:
         assert sum(tokens[p] for p in plan[tier]) <= tier_budget(tier)
