@@ -6,7 +6,7 @@ disk, the bundled canonical dataset) -> `tasks/` (Inspect) and `lm_eval_tasks/` 
 with `reference/` models, `adapters/` for model APIs and `report/` for logs.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def build_dataset(**kwargs):

@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--perturbed-share", type=_share, default=0.2, help="share of each tier's rows asked on the tier's perturbed context (anti-memorization control; default 0.2, 0 disables)")
     build.add_argument("--drift-share", type=_drift_share, default=0.1, help="drift rows per ordinary row: facts that changed since --stale-pin, asked on the original context (default 0.1, 0 disables)")
     build.add_argument("--stale-pin", help="the older release drift rows compare with (default: the oldest shipped pin, when older than --pin)")
-    build.add_argument("--stale-source", help="the stale pin's Lib/ (folder or release tarball), like --source")
+    build.add_argument("--stale-source", help="the stale pin's Lib/ (folder or release tarball), like --source; alone, the default stale pin's (refused when that pin is not older than --pin)")
     build.add_argument("--ladders", default="1", help="independent ladders (contexts) per tier, each with its own files and questions: a count for every tier (10) or tier=count pairs (T25=10,T500=3); default 1")
     build.add_argument("--seed", type=int, default=0, help="seed for file order and sampling (default 0)")
     build.add_argument("--tokenizer", default="o200k_base", help="tokenizer that sizes tiers: o200k_base (default), cl100k_base, or a path to a Hugging Face tokenizer.json")

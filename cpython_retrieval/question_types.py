@@ -131,5 +131,46 @@ QUESTION_TYPES: dict[str, QuestionType] = {
             "integer",
             family="aggregation",
         ),
+        QuestionType(
+            "import_source",
+            "Two hops: the path of the file that defines the name X which file F imports. F has one `from M import X` "
+            "(relative or absolute, without `as`) and binds X in no other way; M is a file of the context "
+            "(`a/m.py` or `a/m/__init__.py`) that defines X once, as a module-level class or function.",
+            "one path such as `Lib/json/decoder.py`: the file the import statement names, which defines the name",
+            "Lib/json/decoder.py",
+            "path_or_absent",
+            family="two_hop",
+        ),
+        QuestionType(
+            "inherited_method",
+            "Two hops or more: class C does not bind method M itself; following its bases (each class on the way has "
+            "no class decorator and exactly one positional base, resolved in the same file or through the file's imports to another file of "
+            "the context), the first class whose body defines `def M`. It lies in another file than C, and its name is "
+            "the only binding of that name in the context.",
+            "the providing class's name alone (it is the only binding of that name in the context): the first class, "
+            "following the bases from the class on, whose body defines the method",
+            "JSONDecoder",
+            "dotted_name",
+            family="two_hop",
+        ),
+        QuestionType(
+            "method_definer_count",
+            "Aggregation: how many `class` statements outside functions, in the whole context (nested classes "
+            "included), define a method named M in their own body (`if`/`try`/`with`/`for`/`while`/`match` blocks of "
+            "the body included, nested classes and functions not); each class counts once. M is asked when 2 to 30 "
+            "classes in at least two files define it and no class body binds it by assignment.",
+            "one integer",
+            "5",
+            "integer",
+            family="aggregation",
+        ),
     )
 }
+
+#: The order types share a tier's rows in (`questions.allocate`): the scarce structure families first, so the
+#: rows a type lacks candidates for pass to another type of a structure family before the single needles.
+SAMPLING_ORDER = tuple(
+    [name for name, qt in QUESTION_TYPES.items() if qt.family == "aggregation"]
+    + [name for name, qt in QUESTION_TYPES.items() if qt.family == "two_hop"]
+    + [name for name, qt in QUESTION_TYPES.items() if qt.family == "single_needle"]
+)

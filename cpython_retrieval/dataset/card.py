@@ -129,22 +129,29 @@ whose cache holds one context prefills each context of the tier once.
 
 {_ladder_section(manifest)}
 
-Files are offered to tiers in a seeded order (sha256 of seed and path); each tier takes, first-fit,
-the files that still fit its budget after everything the smaller tiers hold. Each tier first takes
+Files are offered to tiers by coherent groups, so cross-file relations exist from T50 up: groups (a
+top-level package, or a top-level module alone) in a seeded order (sha256 of seed and path), a group's
+files in that order too, each file followed by the files its module-level imports name. Each tier takes,
+first-fit in that sequence, the files that still fit its budget after everything the smaller tiers hold,
+a package holding at most a quarter of the tier's budget on this first pass; a second pass takes any file
+that still fits. Each tier first takes
 the fitting file richest in return annotations when it holds none (they are scarce in the stdlib).
 Each file appears as a header line `# ===== File: Lib/<path> =====`, its text, and a blank line.
 
 ## Question types
 
-Types are sampled in equal shares (a type with too few candidates passes its remainder on), and
+Types are sampled in equal shares (a type with too few candidates passes its remainder on, to the
+structure families first), and
 within a type stratified over answer depth deciles. Every question names its target so that exactly
 one binding in its scope matches it (definitions at any depth and assignments in class bodies and at
 module level all count; a module-level function is asked as such, a method or class by its qualified
 name, with its file when the name alone would match twice), and states the answer format with the
-counting rules a reader could doubt. Families: single needle (one place of the context), two hops
-(`base_class_location`: find the class, then the file defining its first base) and aggregation
-(`subclass_count`: every class of every file listing a base). Rows are stored in the order to send
-them: every row of the original context, then every row of the perturbed one, each block round-robin
+counting rules a reader could doubt, and never shows its answer in its own words. Families: single needle
+(one place of the context), two hops (`base_class_location`: find the class, then the file defining its
+first base; `import_source`: the file an import names that defines the name; `inherited_method`: the class
+providing an inherited method, following bases across files) and aggregation (`subclass_count`: every
+class of every file listing a base; `method_definer_count`: every class defining a method of that name).
+Rows are stored in the order to send them: every row of the original context, then every row of the perturbed one, each block round-robin
 over question types.
 
 | type | family | definition | answer format | example answer |

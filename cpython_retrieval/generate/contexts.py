@@ -1,10 +1,15 @@
 """Step 4: pack corpus files into prefix-aligned tier contexts.
 
-Files are put in a seeded order (sha256 of seed and path, so the order is stable across machines
-and Python versions). Tiers are filled smallest first: each takes, first-fit in that order, the
-files that still fit its token budget, *after* everything the smaller tiers hold. The global file
-sequence is therefore the order in which files were taken, and every tier is a prefix of the next:
-the T50 context begins with the whole T25 context. Each file appears as one segment:
+Files are offered by coherent groups, so that cross-file relations (a class's base defined in another file
+of the context, an import naming a file of the context) exist from the small tiers up (`offer_sequence`):
+groups (a top-level package, or a top-level module alone) come in a seeded order (sha256 of seed and
+path, stable across machines and Python versions), a group's files in that order too, each file followed
+by the files its module-level imports name (`file_links`). Tiers are filled smallest first: each takes,
+first-fit in that sequence, the files that still fit its token budget *after* everything the smaller tiers
+hold, a package holding at most a quarter of the tier's budget on this first pass (so one package does not
+fill a tier); a second pass then takes, first-fit, any file that still fits. The global file sequence is
+the order in which files were taken, and every tier is a prefix of the next: the T50 context begins with
+the whole T25 context. Each file appears as one segment:
 
     # ===== File: Lib/json/decoder.py =====
     <the file's text>
@@ -19,10 +24,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..prompt import header_length, segment_text
+from .file_links import group_of
 
 DEFAULT_TIERS = ("T25", "T50", "T100", "T200", "T500", "T1000")
 #: Files above this many tokens are left out, so the smallest tier still holds several files.
 DEFAULT_MAX_FILE_TOKENS = 30_000
+#: On a tier's first pass a package holds at most this share of the tier's budget.
+GROUP_SHARE = 4
 
 
 def tier_budget(tier: str) -> int:
@@ -42,17 +50,46 @@ def file_order(paths, seed: int) -> list[str]:
     return sorted(paths, key=lambda p: hashlib.sha256(f"{seed}:{p}".encode()).hexdigest())
 
 
-def plan_tiers(segment_tokens: dict[str, int], tiers, seed: int, cover=()) -> dict[str, list[str]]:
+def offer_sequence(paths, seed: int, links=None) -> list[str]:
+    """The order files are offered to tiers in: groups in seeded order, each file followed by its links.
+
+    `links` maps a path to the paths its imports name (default: none); each path is offered once, where first met.
+    """
+    order = file_order(paths, seed)
+    members: dict[str, list[str]] = {}
+    for path in order:
+        members.setdefault(group_of(path), []).append(path)
+    known = set(order)
+    sequence: dict[str, None] = {}
+    for group in members.values():  # in the order of each group's first file
+        for path in group:
+            sequence.setdefault(path)
+            for linked in (links or {}).get(path, ()):
+                if linked in known:
+                    sequence.setdefault(linked)
+    return list(sequence)
+
+
+def plan_tiers(segment_tokens: dict[str, int], tiers, seed: int, cover=(), links=None) -> dict[str, list[str]]:
     """Files of each tier, in context order; each tier's list extends the previous one's.
 
-    `cover` lists groups of files holding a scarce kind of fact, as {path: how many such facts} (few
-    stdlib functions have return annotations): a tier that holds no file of a group first takes the
-    group's richest file that fits (ties broken by the seeded order).
+    `links` (path -> paths its imports name) shapes the offer order (`offer_sequence`). `cover` lists groups
+    of files holding a scarce kind of fact, as {path: how many such facts} (few stdlib functions have return
+    annotations): a tier that holds no file of a group first takes the group's richest file that fits (ties
+    broken by the offer order).
     """
-    order = file_order(segment_tokens, seed)
+    order = offer_sequence(segment_tokens, seed, links)
     taken: list[str] = []
     used = 0
+    held: dict[str, int] = {}  # package -> tokens its files take in the tiers so far
     plans: dict[str, list[str]] = {}
+
+    def take(path: str) -> None:
+        nonlocal used
+        taken.append(path)
+        used += segment_tokens[path]
+        held[group_of(path)] = held.get(group_of(path), 0) + segment_tokens[path]
+
     for tier in sort_tiers(tiers):
         budget = tier_budget(tier)
         for group in cover:
@@ -60,17 +97,18 @@ def plan_tiers(segment_tokens: dict[str, int], tiers, seed: int, cover=()) -> di
                 fitting = [p for p in order if p in group and used + segment_tokens[p] <= budget]
                 if fitting:
                     richest = max(fitting, key=lambda p: group[p])  # max keeps the first of equals
-                    taken.append(richest)
-                    used += segment_tokens[richest]
+                    take(richest)
                     order = [p for p in order if p != richest]
-        remaining = []
-        for path in order:
-            if used + segment_tokens[path] <= budget:
-                taken.append(path)
-                used += segment_tokens[path]
-            else:
-                remaining.append(path)
-        order = remaining
+        for capped in (True, False):
+            remaining = []
+            for path in order:
+                package = group_of(path)
+                over = capped and package != path and held.get(package, 0) + segment_tokens[path] > budget // GROUP_SHARE
+                if not over and used + segment_tokens[path] <= budget:
+                    take(path)
+                else:
+                    remaining.append(path)
+            order = remaining
         plans[tier] = list(taken)
     return plans
 

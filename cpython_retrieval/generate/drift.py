@@ -5,8 +5,10 @@ one cacheable prefix); a model recalling the older, longer-trained-on release gi
 Kinds of drift, for a target present in both releases at the same file path and qualified name:
 
 - `changed`: the fact has another value in the older release (a different return annotation, bases, decorators,
-  docstring first line, parameters, or number of module-level functions). "Different" is judged by the scoring
-  core: an older value the primary scorer would accept for the newer answer (a mere re-spacing) is no drift.
+  docstring first line, parameters, or number of module-level functions). "Different" is judged on normalised
+  values: an older value the primary scorer would accept for the newer answer (a mere re-spacing) is no drift,
+  and neither is a docstring whose first paragraph reads the same with its whitespace collapsed (re-wrapping
+  moves words between lines, so the first line changes while the text does not).
 - `added`: the older definition lacks the fact (no return annotation, decorators, docstring, bases or
   parameters yet). The stale answer is null: there is no older value a reply could repeat.
 - `moved` (class_location): a module-level class defined in exactly one file of the older release, another
@@ -67,6 +69,9 @@ def file_drift(facts: list[Fact], new: ParsedModule, old: ParsedModule | None) -
     old_defs: dict[str, list[Definition]] = defaultdict(list)
     for d in old.definitions:
         old_defs[d.qualname].append(d)
+    new_defs: dict[str, list[Definition]] = defaultdict(list)
+    for d in new.definitions:
+        new_defs[d.qualname].append(d)
     out = []
     for fact in facts:
         if fact.question_type == "module_function_count":
@@ -81,9 +86,28 @@ def file_drift(facts: list[Fact], new: ParsedModule, old: ParsedModule | None) -
         value = older_value(fact.question_type, found[0])
         if value is None:
             out.append(Drift(fact, "added", None))
-        elif not same_answer(fact.question_type, fact.answer, value):
+        elif not same_answer(fact.question_type, fact.answer, value) and not _rewrapped(fact, new_defs, found[0]):
             out.append(Drift(fact, "changed", value))
     return out
+
+
+def first_paragraph(docstring: str | None) -> str:
+    """The docstring's first paragraph (up to its first blank line) with all whitespace collapsed to one space."""
+    lines = (docstring or "").strip().split("\n")
+    paragraph = []
+    for line in lines:
+        if not line.strip():
+            break
+        paragraph.append(line)
+    return " ".join(" ".join(paragraph).split())
+
+
+def _rewrapped(fact: Fact, new_defs: dict[str, list[Definition]], old: Definition) -> bool:
+    """A docstring fact whose first paragraph is the same text, only wrapped into lines differently."""
+    if fact.question_type != "docstring_first_line":
+        return False
+    new = new_defs.get(fact.symbol, [])
+    return len(new) == 1 and first_paragraph(new[0].docstring) == first_paragraph(old.docstring)
 
 
 class OlderRelease:

@@ -68,7 +68,7 @@ def module_files(module: str | None) -> set[str]:
     return {f"Lib/{relative}.py", f"Lib/{relative}/__init__.py"}
 
 
-def _absolute(imp: Import, display_path: str) -> str | None:
+def absolute_module(imp: Import, display_path: str) -> str | None:
     """The absolute module a `from` import names, resolved against the importing file's package."""
     if imp.level == 0:
         return imp.module
@@ -88,11 +88,11 @@ def imported_module(parsed: ParsedModule, display_path: str, parts: list[str], o
         return None
     imp = binders[0]
     if len(parts) == 1:  # `from M import N`
-        return _absolute(imp, display_path) if imp.name == first else None
+        return absolute_module(imp, display_path) if imp.name == first else None
     if imp.name is None:  # `import a.b` binds `a`; `import a.b as c` binds `c`
         root = imp.module if imp.asname else first
     elif imp.name != "*":  # `from pkg import sub` binds the submodule `sub`
-        package = _absolute(imp, display_path)
+        package = absolute_module(imp, display_path)
         root = f"{package}.{imp.name}" if package else None
     else:
         return None

@@ -28,6 +28,11 @@ SUBCLASS_RULE = ("Count every `class` statement in every file, nested ones inclu
                  "parentheses, before any keyword such as `metaclass=`) include `{base}` written exactly like that; "
                  "a base written as `module.{base}` or `{base}[...]` does not count.")
 
+#: The method-definer-count matching rule, stated in the question itself.
+DEFINER_RULE = ("Count every `class` statement outside functions in every file, nested classes included, whose own "
+                "body (its `if`/`try`/`with`/`for`/`while`/`match` blocks included, nested classes and functions not) "
+                "holds a `def {method}` or `async def {method}`; a class counts once however often it defines it.")
+
 _BODIES = {
     "return_annotation": "What is the return annotation of the {kind} `{symbol}`{where}?",
     "decorators": "Which decorators are applied to the {kind} `{symbol}`{where}, from top to bottom?",
@@ -44,6 +49,11 @@ _BODIES = {
     "base_class_location": "Which file defines the first base class of the class `{symbol}`{where}?",
     "subclass_count": "How many classes in the context list `{symbol}` among their bases? " + SUBCLASS_RULE.replace(
         "{base}", "{symbol}"),
+    "import_source": "Which file defines the name `{symbol}` that `{path}` imports?",
+    "inherited_method": ("`{symbol}` is inherited: the class{where} does not define the method itself. Which class "
+                         "provides it, following the class's bases?"),
+    "method_definer_count": "How many classes in the context define a method named `{symbol}`? " + DEFINER_RULE.replace(
+        "{method}", "{symbol}"),
 }
 
 

@@ -14,14 +14,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..question_types import NOT_PRESENT, QUESTION_TYPES
+from ..question_types import NOT_PRESENT, QUESTION_TYPES, SAMPLING_ORDER
 from .contexts import Context
 from .definitions import ParsedModule, Span
 from .facts import Fact
 from .question_text import question_text
 
 __all__ = ["AbsentClass", "Binding", "Candidate", "NameIndex", "absent_candidates", "identifiers_of", "allocate", "context_candidates",
-           "derive_seed", "module_bindings", "question_text", "row_id", "sample_questions", "target_scope"]
+           "answer_in_question", "derive_seed", "module_bindings", "question_text", "row_id", "sample_questions", "target_scope"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -228,9 +228,19 @@ def scorable(c: Candidate) -> bool:
     return score_answer(c.fact.question_type, c.fact.answer, c.fact.answer, question=question).correct
 
 
+def answer_in_question(c: Candidate) -> bool:
+    """Whether the answer shows in the question's own words (before its answer format), as a whole word or path: a
+    method's owner `netrc` in the path `Lib/netrc.py` would give the answer away."""
+    question = question_text(c.fact.question_type, c.fact.symbol, c.fact.path, c.fact.kind, c.name_file)
+    body = question.rsplit(" Answer with ", 1)[0]
+    return re.search(rf"(?<![\w]){re.escape(c.fact.answer)}(?![\w])", body) is not None
+
+
 def sample_scorable(pick, candidates: list):
-    """`pick(candidates)`, again without any picked candidate whose answer the scorer cannot read (rare: checking
-    every candidate would cost more than the whole sample)."""
+    """`pick(candidates)` among candidates whose answer does not show in their question, again without any picked
+    candidate whose answer the scorer cannot read (rare: checking every candidate would cost more than the whole
+    sample)."""
+    candidates = [c for c in candidates if not answer_in_question(getattr(c, "candidate", c))]
     while True:
         chosen = pick(candidates)
         bad = [c for c in chosen if not scorable(getattr(c, "candidate", c))]
@@ -248,7 +258,7 @@ def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, 
     for c in candidates:
         if question_types is None or c.fact.question_type in question_types:
             by_type.setdefault(c.fact.question_type, []).append(c)
-    alloc = allocate(n, {t: len(v) for t, v in by_type.items()})
+    alloc = allocate(n, {t: len(v) for t, v in by_type.items()}, SAMPLING_ORDER)
     chosen: list[Candidate] = []
     for index, (qtype, k) in enumerate(alloc.items()):
         start = index * 10 // len(alloc)

@@ -319,6 +319,31 @@ def _subclass_count(files, q) -> str:
     return str(count)
 
 
+def _import_source(files, q) -> str:
+    """Two hops by search: skip the import, take the first file with a `class S` / `def S` line at column 0."""
+    hit = _first(files, re.compile(rf"^(?:class|(?:async\s+)?def)\s+{re.escape(q.symbol)}\b"))
+    return hit[0].path if hit else NOT_PRESENT
+
+
+def _inherited_method(files, q) -> str:
+    """Inheritance by search: the class above the first indented `def M` line that is not in the asked class."""
+    owner, _, method = q.symbol.rpartition(".")
+    for file, at in _hits(files, re.compile(rf"^\s+(?:async\s+)?def\s+{re.escape(method)}\b")):
+        for line in (file.lines[i] for i in range(at - 1, -1, -1)):
+            match = re.match(r"^(\s*)class\s+([A-Za-z_]\w*)", line)
+            if match and len(match.group(1)) < _indent(file.lines[at]):
+                if match.group(2) != owner.split(".")[-1]:
+                    return match.group(2)
+                break
+    return UNKNOWN
+
+
+def _method_definer_count(files, q) -> str:
+    """Aggregation by search: indented `def S` lines (nested functions and redefinitions count too)."""
+    pattern = re.compile(rf"^\s+(?:async\s+)?def\s+{re.escape(q.symbol)}\b")
+    return str(sum(1 for _ in _hits(files, pattern)))
+
+
 _BY_TYPE: dict[str, Callable[..., str]] = {
     "return_annotation": _return_annotation,
     "parameters": _parameters,
@@ -331,6 +356,9 @@ _BY_TYPE: dict[str, Callable[..., str]] = {
     "module_function_count": _module_function_count,
     "base_class_location": _base_class_location,
     "subclass_count": _subclass_count,
+    "import_source": _import_source,
+    "inherited_method": _inherited_method,
+    "method_definer_count": _method_definer_count,
 }
 
 

@@ -78,7 +78,8 @@ class Memorizer:
         q = parse_question(prompt_question(prompt))
         if q is None:
             return UNKNOWN
-        if q.question_type in ("subclass_count", "base_class_location") and shown:
+        if q.question_type in ("subclass_count", "base_class_location", "method_definer_count", "inherited_method",
+                               "import_source") and shown:
             self._load(sorted(shown))  # questions about the whole context: recall every file it names
         elif q.path is not None:
             self._load([q.path])

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..generate.cross_file import ClassChains, definer_count, provider_of, single_definition
 from ..generate.definitions import ParsedModule, parse_module
 from ..generate.facts import Fact, module_facts
+from ..generate.multi_hop import absolute_module, module_files
 from ..generate.question_text import ParsedQuestion, parse_question
+from ..generate.questions import NameIndex, module_bindings
 from ..prompt import CONTEXT_CLOSE, CONTEXT_OPEN, HEADER_PATTERN, QUESTION_MARK
 from ..question_types import NOT_PRESENT
 from .prompt_cache import HeadedPrompt, OnceCache, headed, text_sha256
@@ -119,6 +122,7 @@ class FileIndex:
     facts: dict[tuple[str, str], list[Fact]] = field(default_factory=dict)
     top_classes: dict[str, list[str]] = field(default_factory=dict)  # class name -> paths defining it at top level
     unparsable: list[str] = field(default_factory=list)
+    _names: dict[str, NameIndex] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_files(cls, files: list[tuple[str, str]]) -> "FileIndex":
@@ -166,6 +170,8 @@ class FileIndex:
                            if d.kind == "class" and any(b.text == q.symbol for b in d.bases)))
         if q.question_type == "base_class_location":
             return self._base_class_location(q, prefer_paths)
+        if q.question_type in ("import_source", "inherited_method", "method_definer_count"):
+            return self._cross_file(q, prefer_paths)
         facts = self.facts.get((q.question_type, q.symbol), [])
         if q.path is not None:
             facts = [f for f in facts if f.path == q.path]
@@ -185,6 +191,33 @@ class FileIndex:
         base = classes[0].bases[0].text.split(".")[-1].strip()
         homes = [p for p in self.class_paths(base) if prefer_paths is None or p in prefer_paths]
         return homes[0] if len(homes) == 1 else UNKNOWN
+
+    def _cross_file(self, q: ParsedQuestion, prefer_paths) -> str:
+        """Import sources, inherited methods and method definers, by the rules `generate.cross_file` states."""
+        paths = [p for p in self.paths if prefer_paths is None or p in prefer_paths]
+        if q.question_type == "method_definer_count":
+            return str(definer_count(paths, self.parsed, q.symbol))
+        names = {p: self.names(p) for p in paths}
+        if q.question_type == "import_source":
+            imports = [i for i in self.parsed[q.path].imports if i.name == q.symbol] if q.path in self.parsed else []
+            if len(imports) != 1:
+                return UNKNOWN
+            homes = [p for p in sorted(module_files(absolute_module(imports[0], q.path))) if p in names]
+            found = [p for p in homes if single_definition(self.parsed[p], names[p], q.symbol)]
+            return found[0] if len(found) == 1 else UNKNOWN
+        class_name, _, method = q.symbol.rpartition(".")
+        chains = ClassChains(paths, self.parsed, names)
+        homes = [q.path] if q.path is not None else [p for p in paths if chains.one_class(p, class_name)]
+        if len(homes) != 1 or homes[0] not in names:
+            return UNKNOWN
+        provider = provider_of(chains, homes[0], class_name, method)
+        return provider.name if provider is not None else UNKNOWN
+
+    def names(self, path: str) -> NameIndex:
+        """The file's bindings as the generator counts them (cached: a context asks many questions)."""
+        if path not in self._names:
+            self._names[path] = NameIndex.of(module_bindings(self.parsed[path]))
+        return self._names[path]
 
     def _fallback(self, q: ParsedQuestion, prefer_paths) -> str:
         """Straight from the definitions, for targets the fact extractor would not offer as a question."""
@@ -256,9 +289,9 @@ def shotgun_answer(prompt: str | HeadedPrompt) -> str:
     answer = oracle_answer(prompt)
     parsed = parse_question(prompt_question(prompt))
     qtype = parsed.question_type if parsed is not None else ""
-    if qtype in ("module_function_count", "subclass_count") and answer.isdigit():
+    if qtype in ("module_function_count", "subclass_count", "method_definer_count") and answer.isdigit():
         return f"{answer} or {int(answer) + 1}"
-    if qtype in ("class_location", "absent_symbol", "base_class_location"):
+    if qtype in ("class_location", "absent_symbol", "base_class_location", "import_source"):
         return f"{answer} or {'Lib/abc.py' if answer == 'Lib/os.py' else 'Lib/os.py'}"
     if qtype == "decorators":
         return f"{answer}\n@{'classmethod' if '@staticmethod' in answer else 'staticmethod'}"

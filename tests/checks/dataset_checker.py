@@ -24,7 +24,7 @@ from .parsing import Parser, sha
 from .source_facts import Binding, FileFacts, identifiers
 
 TOKENIZERS = ("o200k_base", "cl100k_base")
-NEW_TYPES = ("base_class_location", "subclass_count")
+NEW_TYPES = ("base_class_location", "subclass_count", "import_source", "inherited_method", "method_definer_count")
 #: Names every file may read without binding them.
 BUILTIN_NAMES = frozenset(dir(builtins))
 # Library modules of a release's Lib/ (for a "moved" drift row): test suites, IDLE, installed packages and
@@ -49,6 +49,10 @@ QUESTION_PATTERNS = {
         rf"How many functions are defined directly in the module body of `(?P<p>[^`]+)` \(.*\)\?{_TAIL}",
     "base_class_location": rf"Which file defines the first base class of the class {_SYM}{_WHERE}\?{_TAIL}",
     "subclass_count": rf"How many classes in the context list {_SYM} among their bases\?(?: .*?)?{_TAIL}",
+    "import_source": rf"Which file defines the name {_SYM} that `(?P<p>[^`]+)` imports\?{_TAIL}",
+    "inherited_method": rf"{_SYM} is inherited: the class{_WHERE} does not define the method itself\. Which class "
+                        rf"provides it, following the class's bases\?{_TAIL}",
+    "method_definer_count": rf"How many classes in the context define a method named {_SYM}\?(?: .*?)?{_TAIL}",
 }
 # The spec's method_owner rule: the one match is a function in a class body, where `if`/`try`/... blocks inside
 # the class body are transparent, as at module level (`if __debug__: def _mesg` in imaplib's IMAP4 is a method of
@@ -402,7 +406,179 @@ def derive(row: dict, view: ContextView) -> Derivation:
                                                                          if len(written) > 6 else ""))
         return Derivation(str(sum(symbol in c.b.bases for c in view.classes)))
 
+    if qtype == "import_source":
+        return derive_import_source(view, symbol, path)
+
+    if qtype == "inherited_method":
+        return derive_inherited_method(view, symbol, path)
+
+    if qtype == "method_definer_count":
+        return derive_method_definer_count(view, symbol)
+
     raise RowFault("question_wording", f"unknown question type {qtype!r}")
+
+
+# ------------------------------------------------------------------------------------ cross-file questions
+
+def _binds(imp: dict) -> str:
+    """The name an import binds: `as` name, the imported name, or the first part of `import a.b`."""
+    return imp["asname"] or imp["name"] or imp["module"].split(".")[0]
+
+
+def _from_module(imp: dict, path: str) -> str | None:
+    """The absolute module of a `from` import, resolved against the importing file's package for relative ones."""
+    if not imp["level"]:
+        return imp["module"]
+    package = path.removeprefix("Lib/").split("/")[:-1]
+    if imp["level"] - 1 > len(package):
+        return None
+    return ".".join(package[:len(package) - imp["level"] + 1] + ([imp["module"]] if imp["module"] else [])) or None
+
+
+def _module_file(view: ContextView, module: str | None, what: str) -> str:
+    """The one context file a module lives in (`a/b.py` or `a/b/__init__.py`)."""
+    if not module:
+        raise RowFault("wrong_answer", f"{what}: the import names no module")
+    stem = "Lib/" + module.replace(".", "/")
+    files = [p for p in (stem + ".py", stem + "/__init__.py") if p in view.texts]
+    if len(files) != 1:
+        raise RowFault("wrong_answer" if not files else "ambiguous_target",
+                       f"{what}: module {module} is {len(files)} files of the context")
+    return files[0]
+
+
+def _one_module_definition(view: ContextView, path: str, name: str, kinds: tuple[str, ...], what: str) -> Binding:
+    """The one binding of `name` in the file, which must be a module-level definition of one of `kinds` and not
+    also bound by an import."""
+    facts = view.facts.get(path)
+    if facts is None:
+        raise RowFault("unparsed_file", f"{path}: {view.unparsed.get(path)}")
+    found = [b for b in facts.bindings if b.name == name]
+    if len(found) != 1 or not (found[0].module_level and found[0].kind in kinds):
+        raise RowFault("ambiguous_target" if len(found) > 1 else "wrong_answer",
+                       f"{what}: `{name}` has {len(found)} bindings in {path}, not one module-level {'/'.join(kinds)}")
+    if any(_binds(i) == name for i in facts.imports):
+        raise RowFault("ambiguous_target", f"{what}: {path} also imports a `{name}`")
+    return found[0]
+
+
+def derive_import_source(view: ContextView, name: str, path: str) -> Derivation:
+    facts = view.facts[path]
+    binders = [i for i in facts.imports if _binds(i) == name or i["name"] == name]
+    if len(binders) != 1 or binders[0]["name"] != name or binders[0]["asname"]:
+        raise RowFault("ambiguous_target" if len(binders) > 1 else "wrong_answer",
+                       f"{path} has {len(binders)} imports of `{name}`, not one `from M import {name}`")
+    if any(b.name == name for b in facts.bindings):
+        raise RowFault("ambiguous_target", f"{path} also binds `{name}` itself")
+    home = _module_file(view, _from_module(binders[0], path), f"the import of `{name}` in {path}")
+    _one_module_definition(view, home, name, ("class", "function"), f"the import of `{name}` in {path}")
+    return Derivation(home, path)
+
+
+def _class_named(view: ContextView, path: str, name: str, what: str) -> Located:
+    return Located(path, _one_module_definition(view, path, name, ("class",), what))
+
+
+def _resolve_base(view: ContextView, cls: Located) -> Located:
+    """The class of the context that a class's one positional base names, by its file's own bindings and imports."""
+    b = cls.b
+    if len(b.bases) != 1 or b.first_base_name is None:
+        raise RowFault("wrong_answer", f"{b.reader} in {cls.path} has bases {b.bases}: not one name or attribute chain")
+    parts = [part.strip() for part in b.bases[0].split(".")]
+    what = f"the base `{b.bases[0]}` of {b.reader} in {cls.path}"
+    facts = view.facts[cls.path]
+    own = [x for x in facts.bindings if x.name == parts[0]]
+    if len(parts) == 1 and len(own) == 1 and own[0].kind == "class" and own[0].module_level \
+            and not any(_binds(i) == parts[0] for i in facts.imports):
+        return Located(cls.path, own[0])
+    binders = [i for i in facts.imports if _binds(i) == parts[0]]
+    if len(binders) != 1 or own:
+        raise RowFault("wrong_answer", f"{what}: `{parts[0]}` is bound {len(binders)} times by imports and "
+                                       f"{len(own)} times otherwise in {cls.path}")
+    imp = binders[0]
+    if len(parts) == 1:
+        if imp["name"] != parts[0]:
+            raise RowFault("wrong_answer", f"{what}: imported under another name")
+        module = _from_module(imp, cls.path)
+    else:
+        if imp["name"] is None:
+            root = imp["module"] if imp["asname"] else parts[0]
+        elif imp["name"] != "*":
+            package = _from_module(imp, cls.path)
+            root = f"{package}.{imp['name']}" if package else None
+        else:
+            root = None
+        module = ".".join([root, *parts[1:-1]]) if root else None
+    return _class_named(view, _module_file(view, module, what), parts[-1], what)
+
+
+def derive_inherited_method(view: ContextView, symbol: str, path: str | None) -> Derivation:
+    class_name, _, method = symbol.rpartition(".")
+    match = _one(target_matches(view, "class", class_name, path), f"the class `{class_name}`"
+                 + (f" in {path}" if path else " in the context"))
+    check_kind(match, "class")
+    if not match.b.module_level:
+        raise RowFault("wrong_answer", f"{match.b.reader} in {match.path} is not a module-level class")
+
+    def members(cls: Located) -> list[Binding]:
+        return [x for x in view.facts[cls.path].bindings
+                if x.in_class and not x.in_function and x.owner == cls.b.reader and x.name == method]
+
+    if members(match):
+        raise RowFault("wrong_answer", f"{match.b.reader} binds `{method}` itself")
+    seen = {(match.path, match.b.reader)}
+    current = match
+    while True:
+        if current.b.decorators:
+            raise RowFault("ambiguous_target", f"{current.b.reader} in {current.path} has class decorators "
+                                               f"({', '.join(current.b.decorators)}), which can add methods")
+        current = _resolve_base(view, current)
+        if (current.path, current.b.reader) in seen:
+            raise RowFault("wrong_answer", f"the bases of {match.b.reader} loop back to {current.b.reader}")
+        seen.add((current.path, current.b.reader))
+        found = members(current)
+        if not found:
+            continue
+        if len(found) != 1 or found[0].kind != "function":
+            raise RowFault("ambiguous_target", f"{current.b.reader} in {current.path} binds `{method}` "
+                                               f"{len(found)} times, not as one method")
+        if current.b.decorators:
+            raise RowFault("ambiguous_target", f"the provider {current.b.reader} has class decorators")
+        break
+    if current.path == match.path:
+        raise RowFault("wrong_answer", f"the provider {current.b.reader} is in the same file as {match.b.reader}")
+    if len(view.by_name.get(current.b.name, [])) != 1:
+        raise RowFault("ambiguous_target", f"the provider's name `{current.b.name}` has "
+                                           f"{len(view.by_name[current.b.name])} bindings in the context")
+    return Derivation(current.b.name, match.path, match.b)
+
+
+def derive_method_definer_count(view: ContextView, method: str) -> Derivation:
+    count = 0
+    for path in view.order:
+        bindings = view.facts[path].bindings
+        methods = {x.owner for x in bindings if x.name == method and x.kind == "function" and x.in_class
+                   and not x.in_function}
+        assigned = [x for x in bindings if x.name == method and x.kind == "assignment" and x.in_class]
+        if assigned:
+            raise RowFault("ambiguous_target", f"a class body in {path} binds `{method}` by assignment "
+                                               f"({assigned[0].reader})")
+        count += sum(1 for x in bindings if x.kind == "class" and not x.in_function and x.reader in methods)
+    return Derivation(str(count))
+
+
+def answer_in_question(row: dict) -> bool:
+    """Whether the answer shows in the question's own words (before " Answer with "), as a whole word or path."""
+    body = row["question"].split(" Answer with ", 1)[0]
+    return re.search(rf"(?<![\w]){re.escape(row['answer'])}(?![\w])", body) is not None
+
+
+def whitespace_only_drift(row: dict, old_binding: Binding | None, new_binding: Binding | None) -> bool:
+    """A `changed` drift row whose two values read the same once whitespace is normalised (docstrings: the first
+    paragraph with its whitespace collapsed, so a re-wrapped docstring is no drift)."""
+    if row["question_type"] == "docstring_first_line" and old_binding is not None and new_binding is not None:
+        return old_binding.docstring_paragraph == new_binding.docstring_paragraph
+    return re.sub(r"\s+", "", row["stale_answer"] or "") == re.sub(r"\s+", "", row["answer"])
 
 
 # ------------------------------------------------------------------------------------------------- drift
@@ -541,6 +717,14 @@ def check_drift(row: dict, derivation: Derivation, view: ContextView, old: Relea
                                     "(should be 'added' with a null stale_answer)")
         if stale != old_fact:
             raise RowFault("drift", f"stale_answer {stale!r}, but the older release's {path} states {old_fact!r}")
+        target = derivation.binding
+        pair = [None, None]
+        if target is not None:
+            for i, facts in enumerate((old_facts, new.facts(path))):
+                same = [b for b in facts.bindings if b.reader == target.reader and b.kind == target.kind]
+                pair[i] = same[0] if len(same) == 1 else None
+        if whitespace_only_drift(row, *pair):
+            raise RowFault("whitespace_drift", f"{stale!r} and {answer!r} differ only in whitespace or wrapping")
 
 
 # ------------------------------------------------------------------------------------------- whole folder
@@ -761,6 +945,9 @@ def check_dataset(folder: str | Path, *, old_lib: str | Path | None = None, new_
         except RowFault as fault:
             report.failures.append(Failure(fault.check, rid, fault.reason))
             continue
+        if answer_in_question(row):
+            report.failures.append(Failure("answer_in_question", rid, f"the answer {row['answer']!r} shows in the "
+                                                                      "question's own words"))
         if derivation.answer != row["answer"]:
             report.failures.append(Failure("wrong_answer", rid, f"answer {row['answer']!r}, the context says "
                                                                 f"{derivation.answer!r}"))

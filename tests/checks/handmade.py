@@ -115,6 +115,9 @@ _TAILS = {
     "module_function_count": "one integer.",
     "base_class_location": "one path such as `Lib/json/decoder.py`.",
     "subclass_count": "one integer.",
+    "import_source": "one path such as `Lib/json/decoder.py`.",
+    "inherited_method": "the providing class's name alone.",
+    "method_definer_count": "one integer.",
 }
 
 
@@ -135,6 +138,11 @@ def question(qtype: str, symbol: str, kind: str | None = None, where: str | None
         "base_class_location": f"Which file defines the first base class of the class `{symbol}`{w}?",
         "subclass_count": f"How many classes in the context list `{symbol}` among their bases? A base written "
                           f"as `module.{symbol}` does not count.",
+        "import_source": f"Which file defines the name `{symbol}` that `{where}` imports?",
+        "inherited_method": f"`{symbol}` is inherited: the class{w} does not define the method itself. Which class "
+                            "provides it, following the class's bases?",
+        "method_definer_count": f"How many classes in the context define a method named `{symbol}`? Each class "
+                                "counts once.",
     }[qtype]
     return f"{head} Answer with {_TAILS[qtype]}"
 
@@ -195,6 +203,29 @@ def shapes_dataset() -> tuple[list[dict], list[dict]]:
         row(ctx, "module_function_count", "Lib/shapes.py", "2", source_file="Lib/shapes.py"),
         row(ctx, "base_class_location", "Square", "Lib/shapes.py", source_file="Lib/util.py"),
         row(ctx, "subclass_count", "Shape", "2"),
+    ]
+    return [ctx], rows
+
+
+# A package whose classes' bases and imports cross files: Grand -> child.Child -> Base (from .base).
+PACKAGE = [
+    ("Lib/pkg/__init__.py", '"""A package."""\n'),
+    ("Lib/pkg/base.py", "class Base:\n    def run(self):\n        pass\n\n    def stop(self):\n        pass\n"),
+    ("Lib/pkg/child.py", "from .base import Base\n\n\nclass Child(Base):\n    if True:\n        def stop(self):\n"
+                         "            pass\n"),
+    ("Lib/pkg/grand.py", "from . import child\n\n\nclass Grand(child.Child):\n    pass\n"),
+]
+
+
+def package_dataset() -> tuple[list[dict], list[dict]]:
+    """A clean T1 dataset on PACKAGE: one row of each cross-file type, worked out by hand."""
+    ctx = context("T1", "original", PACKAGE)
+    rows = [
+        row(ctx, "import_source", "Base", "Lib/pkg/base.py", where="Lib/pkg/child.py"),
+        row(ctx, "inherited_method", "Grand.run", "Base", source_file="Lib/pkg/grand.py"),
+        row(ctx, "inherited_method", "Grand.stop", "Child", source_file="Lib/pkg/grand.py"),
+        row(ctx, "method_definer_count", "stop", "2"),
+        row(ctx, "method_definer_count", "run", "1"),
     ]
     return [ctx], rows
 

@@ -36,6 +36,7 @@ class Binding:
     returns: str | None = None
     decorators: list[str] = field(default_factory=list)
     docstring_first_line: str | None = None
+    docstring_paragraph: str | None = None  # the docstring's first paragraph, whitespace collapsed to single spaces
     parameters: list[str] | None = None
     bases: list[str] = field(default_factory=list)  # positional bases, source text
     keywords: list[str] = field(default_factory=list)  # class keywords, source text
@@ -50,6 +51,9 @@ class FileFacts:
     module_function_count: int  # FunctionDef/AsyncFunctionDef statements directly in the module body
     bound_names: list[str] = field(default_factory=list)  # every name the file binds, in any scope (sorted)
     signature_names: list[str] = field(default_factory=list)  # names read by decorators, bases, annotations (sorted)
+    # module-scope imports (if/try/... blocks at module level included), in source order: one dict per imported
+    # name, {"module": "a.b" ("" for `from . import x`), "name": x or None for `import a.b`, "asname", "level"}
+    imports: list[dict] = field(default_factory=list)
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -80,6 +84,18 @@ def _docstring_first_line(node: ast.AST) -> str | None:
     if doc is None:
         return None
     return next((line.strip() for line in doc.split("\n") if line.strip()), None)
+
+
+def _docstring_paragraph(node: ast.AST) -> str | None:
+    doc = ast.get_docstring(node)
+    if doc is None:
+        return None
+    lines = []
+    for line in doc.strip().split("\n"):
+        if not line.strip():
+            break
+        lines.append(line)
+    return " ".join(" ".join(lines).split())
 
 
 def _parameters(args: ast.arguments) -> list[str]:
@@ -118,12 +134,18 @@ class _Collector:
     def __init__(self, text: str):
         self.source = _Source(text)
         self.bindings: list[Binding] = []
+        self.imports: list[dict] = []
 
     def block(self, stmts, prefix: str, scope: str, owner: str | None, in_function: bool, direct: bool) -> None:
         """Visit a statement list. scope: "module", "class" or "function" (the nearest enclosing one)."""
         for stmt in stmts:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.definition(stmt, prefix, scope, owner, in_function, direct)
+            elif isinstance(stmt, ast.Import) and scope == "module":
+                self.imports += [{"module": a.name, "name": None, "asname": a.asname, "level": 0} for a in stmt.names]
+            elif isinstance(stmt, ast.ImportFrom) and scope == "module":
+                self.imports += [{"module": stmt.module or "", "name": a.name, "asname": a.asname,
+                                  "level": stmt.level or 0} for a in stmt.names]
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
                 if not in_function:
                     targets = stmt.targets if isinstance(stmt, ast.Assign) else (
@@ -156,7 +178,8 @@ class _Collector:
         binding = Binding(reader=reader, name=node.name, kind="class" if isinstance(node, ast.ClassDef) else "function",
                           module_level=False, in_class=False, directly_in_class=False, in_function=in_function,
                           decorators=["@" + self.source.segment(d) for d in node.decorator_list],
-                          docstring_first_line=_docstring_first_line(node))
+                          docstring_first_line=_docstring_first_line(node),
+                          docstring_paragraph=_docstring_paragraph(node))
         if isinstance(node, ast.ClassDef):
             binding.bases = [self.source.segment(b) for b in node.bases]
             binding.keywords = [self.source.segment(k) for k in node.keywords]
@@ -245,7 +268,7 @@ def file_facts(text: str) -> FileFacts:
     collector = _Collector(text)
     collector.block(tree.body, "", "module", None, False, True)
     count = sum(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in tree.body)
-    return FileFacts(bindings=collector.bindings, module_function_count=count,
+    return FileFacts(bindings=collector.bindings, module_function_count=count, imports=collector.imports,
                      bound_names=sorted(bound_names(tree)), signature_names=sorted(signature_names(tree)))
 
 
@@ -255,7 +278,7 @@ def to_json(facts: FileFacts) -> dict:
 
 def from_json(data: dict) -> FileFacts:
     return FileFacts(bindings=[Binding(**b) for b in data["bindings"]],
-                     module_function_count=data["module_function_count"],
+                     module_function_count=data["module_function_count"], imports=data.get("imports", []),
                      bound_names=data.get("bound_names", []), signature_names=data.get("signature_names", []))
 
 

@@ -296,6 +296,64 @@ def test_a_base_class_location_whose_base_name_is_bound_twice_is_reported(tmp_pa
     assert _failures(report) == [("ambiguous_target", row["id"])]
 
 
+def test_the_cross_file_rows_of_the_hand_made_package_pass(tmp_path):
+    contexts, rows = handmade.package_dataset()
+    report = check_dataset(_write(tmp_path, contexts, rows))
+    assert report.failures == [] and report.new_type_rows_checked == len(rows)
+
+
+@pytest.mark.parametrize("index, wrong", [(0, "Lib/pkg/__init__.py"), (1, "Child"), (2, "Base"), (3, "3")])
+def test_a_wrong_cross_file_answer_is_reported(tmp_path, index, wrong):
+    contexts, rows = handmade.package_dataset()
+    rows[index]["answer"] = wrong
+    report = check_dataset(_write(tmp_path, contexts, rows))
+    assert _failures(report) == [("wrong_answer", rows[index]["id"])]
+
+
+def test_cross_file_premises_with_a_second_reading_are_reported(tmp_path):
+    files = [*handmade.PACKAGE[:3], ("Lib/pkg/grand.py", "from . import child\n\n\nclass Grand(child.Child):\n"
+                                                         "    run = None\n"),
+             ("Lib/pkg/more.py", "from .base import Base\nBase = Base\n\n\nclass More:\n    stop = 1\n")]
+    ctx = handmade.context("T1", "original", files)
+    rows = [handmade.row(ctx, "import_source", "Base", "Lib/pkg/base.py", where="Lib/pkg/more.py"),
+            handmade.row(ctx, "inherited_method", "Grand.run", "Base", source_file="Lib/pkg/grand.py"),
+            handmade.row(ctx, "method_definer_count", "stop", "2")]
+    report = check_dataset(_write(tmp_path, [ctx], rows))
+    assert _failures(report) == sorted([("ambiguous_target", rows[0]["id"]), ("wrong_answer", rows[1]["id"]),
+                                        ("ambiguous_target", rows[2]["id"])])
+
+
+def test_a_re_wrapped_docstring_is_whitespace_only_drift():
+    def first(text):
+        return file_facts(text).bindings[0]
+
+    old = first('def f():\n    """Return the first index of\n    value."""\n')
+    new = first('def f():\n    """Return the first index\n    of value."""\n')
+    changed = first('def f():\n    """Return the last index\n    of value."""\n')
+    row = {"question_type": "docstring_first_line", "answer": "Return the first index", "stale_answer": "x"}
+    assert dataset_checker.whitespace_only_drift(row, old, new)
+    assert not dataset_checker.whitespace_only_drift(row, old, changed)
+    spaced = {"question_type": "return_annotation", "answer": "dict[str, int]", "stale_answer": "dict[str,int]"}
+    assert dataset_checker.whitespace_only_drift(spaced, None, None)
+
+
+def test_an_inherited_method_behind_a_class_decorator_is_reported(tmp_path):
+    files = [*handmade.PACKAGE[:3], ("Lib/pkg/grand.py", "import functools\nfrom . import child\n\n\n"
+                                                         "@functools.total_ordering\nclass Grand(child.Child):\n"
+                                                         "    pass\n")]
+    ctx = handmade.context("T1", "original", files)
+    row = handmade.row(ctx, "inherited_method", "Grand.run", "Base", source_file="Lib/pkg/grand.py")
+    report = check_dataset(_write(tmp_path, [ctx], [row]))
+    assert _failures(report) == [("ambiguous_target", row["id"])]
+
+
+def test_an_answer_visible_in_its_question_is_reported(tmp_path):
+    ctx = handmade.context("T1", "original", [("Lib/netrc.py", "class netrc:\n    def hosts(self):\n        pass\n")])
+    row = handmade.row(ctx, "method_owner", "hosts", "netrc", where="Lib/netrc.py")
+    report = check_dataset(_write(tmp_path, [ctx], [row]))
+    assert _failures(report) == [("answer_in_question", row["id"])]
+
+
 def test_a_duplicate_row_id_is_reported(tmp_path):
     contexts, rows = handmade.shapes_dataset()
     rows[1]["id"] = rows[0]["id"]

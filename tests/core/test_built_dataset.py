@@ -13,6 +13,10 @@ from cpython_retrieval.tokens import get_counter
 
 from .independent_check import _walk_defs, parse, rederive, split_files
 
+#: Types whose symbol is not a definition of the context (an imported name, `Class.method` of an inherited method,
+#: a method name counted over classes); the independent checker in tests/checks re-derives them.
+CROSS_FILE_TYPES = ("import_source", "inherited_method", "method_definer_count")
+
 
 def _texts(built):
     return {c["context_id"]: c["text"] for c in built.contexts}
@@ -48,6 +52,8 @@ def test_every_answer_is_rederived_independently_from_its_context(built_small):
     checked = Counter()
     for tier, rows in built_small.rows.items():
         for row in rows:
+            if row["question_type"] in CROSS_FILE_TYPES:
+                continue  # re-derived by tests/checks/dataset_checker.py (tests/checks/test_dataset_checker.py)
             assert rederive(row, texts[row["context_id"]]) == row["answer"], row["id"]
             checked[row["question_type"]] += 1
     # T25..T100 may or may not offer two-hop and aggregation questions, depending on this machine's stdlib
@@ -82,7 +88,7 @@ def test_queried_symbols_are_unique_in_their_context(built_small):
         for row in rows:
             files = split_files(texts[row["context_id"]])
             qtype, symbol = row["question_type"], row["symbol"]
-            if qtype in ("module_function_count", "method_owner", "subclass_count"):
+            if qtype in ("module_function_count", "method_owner", "subclass_count", *CROSS_FILE_TYPES):
                 continue  # a file or a base expression, not a definition; rederive checks these answers
             if qtype in ("class_location", "absent_symbol"):
                 names = [q.rsplit(".", 1)[-1] for text in files.values() for q, _ in _walk_defs(parse(text).body)]
@@ -105,8 +111,10 @@ def test_rows_are_balanced_over_types_and_spread_over_depth(built_small):
         if tier == "T100":  # single-needle types are plentiful here, so their shares are equal to within one row
             single = [n for t, n in counts.items() if QUESTION_TYPES[t].family == "single_needle"]
             assert max(single) - min(single) <= 1, counts
-            # two-hop and aggregation types take what candidates the context has, never more than an equal share
-            assert all(n <= max(single) for n in counts.values()), counts
+            # structure types take what candidates the context has; what one lacks passes to the others first, so
+            # together they never hold more than their equal shares
+            structure = [t for t, qt in QUESTION_TYPES.items() if qt.family != "single_needle"]
+            assert sum(counts[t] for t in structure) <= len(structure) * -(-100 // len(QUESTION_TYPES)), counts
         deciles = {int(r["depth"] * 10) for r in ordinary if r["depth"] is not None}
         assert len(deciles) >= 8, (tier, deciles)
 

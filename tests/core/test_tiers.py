@@ -14,6 +14,9 @@ from cpython_retrieval.generate.contexts import (
 )
 
 token_maps = st.dictionaries(st.from_regex(r"Lib/[a-z]{1,8}\.py", fullmatch=True), st.integers(1, 40_000), min_size=1, max_size=60)
+# files in packages too (`Lib/pkg/m.py`), so the package cap of the first pass is exercised
+grouped_maps = st.dictionaries(st.from_regex(r"Lib/(?:[a-c]/)?[a-z]{1,6}\.py", fullmatch=True), st.integers(1, 20_000),
+                               min_size=1, max_size=60)
 ladders = st.lists(st.integers(1, 300), min_size=1, max_size=6, unique=True).map(lambda xs: [f"T{x}" for x in xs])
 
 
@@ -37,6 +40,24 @@ def test_first_fit_leaves_no_fitting_file_out(tokens, tiers, seed):
     used = sum(tokens[p] for p in plan[largest])
     left = [p for p in tokens if p not in plan[largest]]
     assert all(used + tokens[p] > tier_budget(largest) for p in left)
+
+
+@given(grouped_maps, ladders, st.integers(0, 10_000), st.data())
+@settings(max_examples=200, deadline=None)
+def test_grouped_tiers_extend_the_smaller_one_within_budget_and_leave_no_fitting_file_out(tokens, tiers, seed, data):
+    paths = sorted(tokens)
+    links = {p: data.draw(st.lists(st.sampled_from(paths), max_size=4)) for p in paths}
+    plan = plan_tiers(tokens, tiers, seed, links=links)
+    assert plan == plan_tiers(dict(reversed(list(tokens.items()))), tiers, seed, links=links)  # input order is moot
+    ordered = sorted(tiers, key=tier_budget)
+    for smaller, larger in zip(ordered, ordered[1:], strict=False):
+        assert plan[larger][: len(plan[smaller])] == plan[smaller]
+    for tier in tiers:
+        assert sum(tokens[p] for p in plan[tier]) <= tier_budget(tier)
+        assert len(set(plan[tier])) == len(plan[tier])
+    largest = max(tiers, key=tier_budget)
+    used = sum(tokens[p] for p in plan[largest])
+    assert all(used + tokens[p] > tier_budget(largest) for p in tokens if p not in plan[largest])
 
 
 @given(token_maps, st.integers(0, 10_000))

@@ -30,11 +30,11 @@ def test_every_template_parses_back(qtype, name_file):
     q = parse_question(text)
     expected_type = "class_location" if qtype == "absent_symbol" else qtype
     assert q is not None and q.question_type == expected_type
-    if qtype in ("method_owner",):
+    if qtype in ("method_owner", "import_source"):  # these always name a file
         assert (q.symbol, q.path) == ("Outer.method", "Lib/pkg/mod.py")
     elif qtype == "module_function_count":
         assert q.path == "Lib/pkg/mod.py"
-    elif qtype in ("class_location", "absent_symbol", "subclass_count"):  # these never name a file
+    elif qtype in ("class_location", "absent_symbol", "subclass_count", "method_definer_count"):  # never a file
         assert q.symbol == "Outer.method" and q.path is None
     else:
         assert q.symbol == "Outer.method"

@@ -18,6 +18,9 @@ PA = "parameters"
 MO = "method_owner"
 BL = "base_class_location"
 SC = "subclass_count"
+IS = "import_source"
+IM = "inherited_method"
+MD = "method_definer_count"
 
 NP = "NOT PRESENT"
 DEC2 = "@staticmethod\n@functools.lru_cache(maxsize=None)"
@@ -391,10 +394,52 @@ SUBCLASS_COUNT = [
     (SC, "17", "Answer: 16\n\nFinal answer: 17", False),
 ]
 
+IMPORT_SOURCE = [
+    (IS, "Lib/wsgiref/handlers.py", "Lib/wsgiref/handlers.py", True),
+    (IS, "Lib/wsgiref/handlers.py", "wsgiref/handlers.py", True),
+    (IS, "Lib/wsgiref/handlers.py", "`Lib/wsgiref/handlers.py`", True),
+    (IS, "Lib/wsgiref/handlers.py", "`from .handlers import SimpleHandler` names Lib/wsgiref/handlers.py.", True),
+    (IS, "Lib/wsgiref/handlers.py", "**Lib/wsgiref/handlers.py**", True),
+    (IS, "Lib/wsgiref/handlers.py", "Lib/wsgiref/simple_server.py", False),
+    (IS, "Lib/wsgiref/handlers.py", "Lib/wsgiref/handlers.py or Lib/wsgiref/util.py", False),
+    (IS, "Lib/wsgiref/handlers.py", "NOT PRESENT", False),
+    (IS, "Lib/wsgiref/handlers.py", "handlers", False),
+    (IS, "Lib/wsgiref/handlers.py", "It is not Lib/wsgiref/handlers.py.", False),
+]
+
+INHERITED_METHOD = [
+    (IM, "BaseHandler", "BaseHandler", True),
+    (IM, "BaseHandler", "`BaseHandler`", True),
+    (IM, "BaseHandler", "class BaseHandler", True),
+    (IM, "BaseHandler", "The method comes from `BaseHandler`.", True),
+    (IM, "BaseHandler", "Answer: **BaseHandler**", True),
+    (IM, "BaseHandler", "SimpleHandler", False),
+    (IM, "BaseHandler", "wsgiref.handlers.BaseHandler", False),
+    (IM, "BaseHandler", "`SimpleHandler` or `BaseHandler`", False),
+    (IM, "BaseHandler", "Lib/wsgiref/handlers.py", False),
+    (IM, "BaseHandler", "BaseHandler\n\nActually, it's SimpleHandler.", False),
+]
+
+METHOD_DEFINER_COUNT = [
+    (MD, "3", "3", True),
+    (MD, "3", "three", True),
+    (MD, "3", "Three classes define it.", True),
+    (MD, "3", "**3**", True),
+    (MD, "3", "Three (3).", True),
+    (MD, "3", "2", False),
+    (MD, "3", "3 or 4", False),
+    (MD, "3", "between 2 and 4", False),
+    (MD, "3", "several", False),
+    (MD, "3", "Answer: 2\n\nFinal answer: 3", False),
+]
+
 CASES = (
     RETURN_ANNOTATION
     + BASE_CLASS_LOCATION
     + SUBCLASS_COUNT
+    + IMPORT_SOURCE
+    + INHERITED_METHOD
+    + METHOD_DEFINER_COUNT
     + CLASS_LOCATION
     + ABSENT_SYMBOL
     + BASE_CLASSES

@@ -23,9 +23,12 @@ from .tier_rows import TierRows
 
 
 def stale_pin_version(options, version: str) -> str | None:
-    """The older release to compare with: the option, else the oldest shipped pin when it is older than `version`."""
+    """The older release to compare with: the option, else the oldest shipped pin when it is older than `version`
+    (with `--stale-source` alone too: that source is then the oldest shipped pin's, checked like any pin's)."""
     if options.stale_pin:
         return options.stale_pin
+    if options.stale_source is not None:
+        return oldest_pin_version()  # build_options refused it when it is not older than the dataset's pin
     if version not in available_pins():
         return None  # an unpinned source: no default to compare with
     oldest = oldest_pin_version()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ...errors import RetrievalError
 from ...question_types import QUESTION_TYPES
+from ...sources.pins import default_pin_version, oldest_pin_version, version_key
 from ..contexts import DEFAULT_MAX_FILE_TOKENS, DEFAULT_TIERS, sort_tiers
 
 
@@ -57,6 +58,12 @@ def build_options(*, pin: str = "auto", source=None, tiers=DEFAULT_TIERS, per_ti
         raise RetrievalError(f"--perturbed-share must be at least 0 and below 1 (got {perturbed_share})")
     if not 0 <= drift_share <= 1:
         raise RetrievalError(f"--drift-share must be between 0 and 1 (got {drift_share})")
+    if stale_source is not None and not stale_pin:
+        version = default_pin_version() if pin == "auto" else pin
+        if version_key(oldest_pin_version()) >= version_key(version):
+            raise RetrievalError(f"--stale-source without --stale-pin compares with the default stale pin "
+                                 f"{oldest_pin_version()}, which is not older than --pin {version}; pass --stale-pin "
+                                 "VERSION (an older release) with --stale-source")
     unknown = sorted(set(question_types or ()) - set(QUESTION_TYPES))
     if unknown:
         raise RetrievalError(f"unknown question type(s) {', '.join(unknown)}; choose from {', '.join(QUESTION_TYPES)}")

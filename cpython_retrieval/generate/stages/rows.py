@@ -80,9 +80,9 @@ class PrefixTokens:
 
 def _difficulty(c: Candidate) -> str:
     qtype = c.fact.question_type
-    if qtype in ("module_function_count", "absent_symbol"):
+    if qtype in ("module_function_count", "absent_symbol", "method_definer_count", "inherited_method"):
         return "hard"  # needs a whole file counted, or the whole context ruled out
-    if qtype in ("class_location", "method_owner") or not c.name_file:
+    if qtype in ("class_location", "method_owner", "import_source") or not c.name_file:
         return "medium"  # the symbol must be found without being told the file
     return "easy"
 

@@ -12,6 +12,7 @@ from ...sources.corpus import SourceFile
 from ..contexts import plan_tiers
 from ..definitions import ParsedModule, parse_module
 from ..facts import module_facts
+from ..file_links import import_links
 from .sized_corpus import SizedCorpus
 
 _RETURN_ARROW = re.compile(r"\)\s*->")
@@ -56,8 +57,9 @@ def plan_ladder(sized: SizedCorpus) -> TierPlan:
     segment_tokens = dict(sized.segment_tokens)
     skipped = dict(sized.skipped)
     annotated = {p: n for p in segment_tokens if (n := len(_RETURN_ARROW.findall(by_path[p].text)))}
+    links = {p: import_links(p, by_path[p].text, segment_tokens) for p in sorted(segment_tokens)}
     while True:
-        plan = plan_tiers(segment_tokens, options.ladder, options.seed, cover=[annotated])
+        plan = plan_tiers(segment_tokens, options.ladder, options.seed, cover=[annotated], links=links)
         for path in tqdm(plan[options.largest_tier], desc="parsing", disable=not options.progress, unit="file"):
             parses.get(by_path[path])
         failed = [rel for rel in parses.failures if f"Lib/{rel}" in segment_tokens]

@@ -13,6 +13,11 @@ from ...errors import RetrievalError
 from ...question_types import QUESTION_TYPES
 from ...sources.corpus import SourceFile
 from ..contexts import Context, render_context, segment_text, sort_tiers
+from ..cross_file import (
+    import_source_candidates,
+    inherited_method_candidates,
+    method_definer_count_candidates,
+)
 from ..multi_hop import base_class_location_candidates, subclass_count_candidates
 from ..questions import (
     AbsentClass,
@@ -79,6 +84,9 @@ def ask_tiers(facts: ParsedFacts) -> TierRows:
         below = ladder[ladder.index(tier) - 1] if ladder.index(tier) else None
         candidates += base_class_location_candidates(context, parsed, facts.names)
         candidates += subclass_count_candidates(context, parsed, plan.files[below] if below else [], want)
+        candidates += import_source_candidates(context, parsed, facts.names)
+        candidates += inherited_method_candidates(context, parsed, facts.names)
+        candidates += method_definer_count_candidates(context, parsed, plan.files[below] if below else [], want)
         in_context = {by_path[p].path for p in plan.files[tier]}
         in_words = set().union(*(words[p] for p in plan.files[tier]))
         candidates += absent_candidates(in_words, [a for a in absent_pool if a.path not in in_context])
