@@ -42,20 +42,49 @@ def statement_core(line: str) -> str:
     return _STATEMENT_LEAD.sub("", strip_hedges(line), count=1)
 
 
+#: Words that join candidates without adding meaning: "12 or 13", "Perhaps int, perhaps str", "a / b".
+_JOINERS = r"[?;]|\s/\s|\b(?:or|either|and/or|maybe|perhaps|possibly|probably)\b"
+_CONNECTORS = re.compile(rf"(?:\s*(?:,|{_JOINERS})\s*)+", re.I)
+_CONNECTORS_NO_COMMA = re.compile(rf"(?:\s*(?:{_JOINERS})\s*)+", re.I)
+
+
+def connector_pieces(text: str, *, commas: bool = True) -> list[str]:
+    """``text`` split at the connectors that join alternatives ("int or str" -> int, str)."""
+    return [p for p in (_CONNECTORS if commas else _CONNECTORS_NO_COMMA).split(text) if p.strip()]
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")
+
+
+def states_answer(line: str, is_bare: Callable[[str], bool]) -> bool:
+    """Some sentence of ``line`` states answers: it is one candidate, or only candidates and connectors.
+
+    "It is 24.", "Maybe 24", "12 or 13", "Either int or str." state answers; "I looked through
+    Lib/a.py and Lib/b.py first." mentions candidates in prose and does not.
+    """
+    for sentence in _SENTENCE_BREAK.split(line):
+        core = statement_core(sentence)
+        if is_bare(core):
+            return True
+        pieces = connector_pieces(core)
+        if pieces and pieces != [core] and all(is_bare(p) for p in pieces):
+            return True
+    return False
+
+
 def resolve(
     text: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool], *, final_line: bool = True
 ) -> Found[T]:
     """Candidates of ``text``, narrowed to the last line by the final-line rule when it applies.
 
-    Lines are judged by what they state (``statement_core``), so an earlier "It is 24." or
-    "Maybe 24" is an answer statement that keeps a different last line from winning.
+    The rule applies only when no earlier line states an answer (``states_answer``), however far
+    back: "12 or 13" or a bare "Lib/a.py" 5,000 characters earlier keeps a last line from winning.
     """
     found = find(text)
     if len(found.items) <= 1 or not final_line:
         return found
-    lines = [statement_core(line) for line in nonempty_lines(text)]
-    if len(lines) > 1 and is_bare(lines[-1]) and not any(is_bare(line) for line in lines[:-1]):
-        last = find(lines[-1])
+    lines = nonempty_lines(text)
+    last_line = statement_core(lines[-1]) if lines else ""
+    if len(lines) > 1 and is_bare(last_line) and not any(states_answer(line, is_bare) for line in lines[:-1]):
+        last = find(last_line)
         if len(last.items) == 1:
             return last
     return found
@@ -215,21 +244,28 @@ def find_code(
     cands = []
     for unit in _units(text.replace("`", ""), parse, list_kind):
         unit = clean(unit if "\n" in unit else strip_bullet(unit))
-        found = _try(parse, unit)
-        if found is None:
-            for m in _LEAD_IN.finditer(unit):
-                variant = unit[m.end():]
-                if list_kind:
-                    variant = _AND.sub(", ", variant)
-                found = _try(parse, variant)
-                if found is not None:
-                    break
-        if found is not None:
-            cands.append(found)
+        variants = [unit]
+        for m in _LEAD_IN.finditer(unit):
+            variants.append(_AND.sub(", ", unit[m.end():]) if list_kind else unit[m.end():])
+        cands.extend(_read_unit(variants, parse))
     if not cands and all_spans:
         # every span looked like the question's subject; they are still the only code given
         cands = _parse_spans(text, all_spans, parse, list_kind, joiner)
     return Found(_drop_question_names(_distinct(cands), names), note)
+
+
+def _read_unit(variants: list[str], parse: Parser) -> list[Parsed]:
+    """The first reading of a sentence that parses: one candidate, or several joined by "or" and the like."""
+    for variant in variants:
+        found = _try(parse, variant)
+        if found is not None:
+            return [found]
+    for variant in variants:
+        pieces = connector_pieces(variant, commas=False)  # "int or str": a hedge between two candidates
+        parsed = [_try(parse, p) for p in pieces] if len(pieces) > 1 else []
+        if parsed and all(parsed):
+            return [p for p in parsed if p is not None]
+    return []
 
 
 def _parse_spans(text: str, spans: list[re.Match[str]], parse: Parser, list_kind: bool, joiner: str) -> list[Parsed]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..question_types import NOT_PRESENT
 from .ast_match import LIST_KINDS, has_candidate, is_bare_answer, reads_as, score_region
 from .contradictions import correction, negation, negation_of_spans
-from .extract import answer_region, answer_text, clean
+from .extract import MAX_INPUT_CHARS, answer_region, answer_text, clean
 from .location import absence_spans
 from .normalize import find_text_line
 from .result import ScoreResult, failed
@@ -45,6 +45,9 @@ def verdict(kind: str, expected: str, output: object, question: str | None = Non
     )
     if not result.correct:
         return result
+    if region.truncated:
+        return failed(f"output too long: {region.truncated:,} characters before the last {MAX_INPUT_CHARS:,} "
+                      "(after reasoning) were not read and could hold another answer", result.extracted)
     problem = contradiction(kind, expected, output, question)
     return failed(problem, result.extracted) if problem else result
 
