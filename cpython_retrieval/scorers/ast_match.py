@@ -15,7 +15,7 @@ from ..question_types import NOT_PRESENT
 from .candidates import Found, Parsed, bare_code, find_code, resolve
 from .extract import clean, strip_bullet
 from .hedges import outer_hedge_variants, strip_hedges
-from .location import find_location, is_bare_location, read_location
+from .location import find_location, is_bare_location, is_location_candidate, read_location
 from .normalize import (
     ParseFailure,
     find_integers,
@@ -283,6 +283,17 @@ def has_candidate(kind: str, text: str, question: str | None = None) -> bool:
         return True
     lines = [line for line in text.split("\n") if line.strip()]
     return len(lines) > 1 and any(_find_code(kind, line, question).items for line in lines)
+
+
+def is_candidate(kind: str, text: str) -> bool:
+    """The whole text is one candidate of the kind, right or wrong (a docstring line may be any words)."""
+    if kind == "integer":
+        return _is_bare_integer_line(text)
+    if kind == "path_or_absent":
+        return is_location_candidate(text)
+    if kind == "text_line":
+        return bool(re.search(r"\w", text))
+    return bare_code(_CODE_KINDS[kind][0])(text)
 
 
 def is_bare_answer(kind: str, expected: str, text: str) -> bool:

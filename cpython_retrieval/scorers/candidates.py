@@ -247,7 +247,10 @@ def find_code(
         variants = [unit]
         for m in _LEAD_IN.finditer(unit):
             variants.append(_AND.sub(", ", unit[m.end():]) if list_kind else unit[m.end():])
-        cands.extend(_read_unit(variants, parse))
+        read = _read_unit(variants, parse)
+        if not read and "\n" in unit:  # lines that are each an item but no list together: each is a candidate
+            read = [c for c in (_try(parse, line) for line in unit.split("\n")) if c is not None]
+        cands.extend(read)
     if not cands and all_spans:
         # every span looked like the question's subject; they are still the only code given
         cands = _parse_spans(text, all_spans, parse, list_kind, joiner)

@@ -210,9 +210,12 @@ def code_spans(text: str) -> list[re.Match[str]]:
     return list(_SPAN.finditer(text))
 
 
+_CHECK_MARK = re.compile(r"\s*(?:✅|✔️?|✓|☑️?)\s*$")
+
+
 def clean(text: str) -> str:
-    """Remove wrappers that carry no meaning: whitespace, **bold**, `backticks`, one final ``.;,!?``."""
-    text = text.strip()
+    """Remove wrappers that carry no meaning: whitespace, **bold**, `backticks`, one final ``.;,!?``, a final ✅."""
+    text = _CHECK_MARK.sub("", text.strip())
     for _ in range(4):
         before = text
         if len(text) > 4 and text.startswith("**") and text.endswith("**") and not text.startswith("***"):

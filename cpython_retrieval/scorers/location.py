@@ -56,6 +56,19 @@ def _bare_location(line: str) -> bool:
     return bool(PATH_TOKEN.fullmatch(line)) or is_bare_absence(line)
 
 
+_MODULE_LIKE = re.compile(r"[\w-]+(?:[./\\][\w-]+)+(?:\.py)?")
+_PLACE_WORD = re.compile(r"\b(?:package|module|file|directory|folder|library)\b", re.I)
+
+
+def is_location_candidate(text: str) -> bool:
+    """``text`` alone names some place, right or wrong: a path, an absence claim, or a module written loosely
+    (``json/decoder``, ``email.parser``, "the email package"), so "NOT PRESENT or json/decoder" offers two."""
+    line = clean(strip_bullet(text)).strip("'\"")
+    if _bare_location(line) or _MODULE_LIKE.fullmatch(line):
+        return True
+    return bool(_PLACE_WORD.search(line)) and len(line.split()) <= 6
+
+
 def read_location(region: str, *, final_line: bool = True) -> Found[str]:
     """What a location answer says, with the final-line rule applied unless the region was marked."""
     return resolve(region, find_location, _bare_location, final_line=final_line)
