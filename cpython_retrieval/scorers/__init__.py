@@ -15,7 +15,7 @@ from .judge import (
     render_judge_prompt,
 )
 from .result import ScoreResult, failed
-from .substring import substring_match
+from .substring import rejected_answers, substring_match
 from .verdict import is_not_present, verdict
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ScoreResult",
     "is_not_present",
     "parse_judge_verdict",
+    "rejected_answers",
     "render_judge_prompt",
     "score_answer",
     "substring_match",

@@ -62,6 +62,7 @@ def states_answer(line: str, is_bare: Callable[[str], bool]) -> bool:
     """
     for sentence in _SENTENCE_BREAK.split(line):
         core = statement_core(sentence)
+        core = core.rstrip(". \t") or core  # "Maybe Lib/x.py.." states Lib/x.py
         if is_bare(core):
             return True
         pieces = connector_pieces(core)
@@ -244,9 +245,11 @@ def find_code(
     cands = []
     for unit in _units(text.replace("`", ""), parse, list_kind):
         unit = clean(unit if "\n" in unit else strip_bullet(unit))
-        variants = [unit]
-        for m in _LEAD_IN.finditer(unit):
-            variants.append(_AND.sub(", ", unit[m.end():]) if list_kind else unit[m.end():])
+        variants = []
+        for reading in dict.fromkeys((unit, clean(strip_hedges(unit)))):  # "Maybe int." states int
+            variants.append(reading)
+            for m in _LEAD_IN.finditer(reading):
+                variants.append(_AND.sub(", ", reading[m.end():]) if list_kind else reading[m.end():])
         read = _read_unit(variants, parse)
         if not read and "\n" in unit:  # lines that are each an item but no list together: each is a candidate
             read = [c for c in (_try(parse, line) for line in unit.split("\n")) if c is not None]

@@ -45,8 +45,8 @@ def contradiction(kind: str, expected: str, output: object, question: str | None
                     commas=commas, protected=own_words)
         or struck_through(text, lambda inner: has_candidate(kind, inner, question) or candidate(inner),
                           protected=own_words)
-        or alternative(text, reads, candidate, protected=own_words)
         or (inexact_count(text, int(expected)) if kind == "integer" else None)
+        or alternative(text, reads, candidate, protected=own_words)
         or correction(text, lambda prefix: has_candidate(kind, prefix, question), protected=own_words)
     )
 
