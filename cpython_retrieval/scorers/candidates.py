@@ -54,21 +54,41 @@ def connector_pieces(text: str, *, commas: bool = True) -> list[str]:
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")
 
 
-def states_answer(line: str, is_bare: Callable[[str], bool]) -> bool:
-    """Some sentence of ``line`` states answers: it is one candidate, or only candidates and connectors.
+def _key(item: object) -> object:
+    return getattr(item, "key", item)
+
+
+_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s")
+_UNNUMBERED_BULLET = re.compile(r"^\s*[-*•+]\s+")
+
+
+def _numbered_items(lines: list[str]) -> list[bool]:
+    """Which lines are items of a numbered list (two or more in a row): "1. foo" is an item, but a lone
+    "30. More text" states 30."""
+    numbered = [bool(_NUMBERED.match(line)) for line in lines]
+    return [n and ((i > 0 and numbered[i - 1]) or (i + 1 < len(lines) and numbered[i + 1]))
+            for i, n in enumerate(numbered)]
+
+
+def stated_answers(
+    line: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool], *, list_item: bool = False
+) -> list[T]:
+    """The answers a line states: each sentence that is one candidate, or only candidates and connectors.
 
     "It is 24.", "Maybe 24", "12 or 13", "Either int or str." state answers; "I looked through
-    Lib/a.py and Lib/b.py first." mentions candidates in prose and does not.
+    Lib/a.py and Lib/b.py first." mentions candidates in prose and states none.
     """
+    stated: list[T] = []
+    line = strip_bullet(line) if list_item else _UNNUMBERED_BULLET.sub("", line, count=1)
     for sentence in _SENTENCE_BREAK.split(line):
         core = statement_core(sentence)
         core = core.rstrip(". \t") or core  # "Maybe Lib/x.py.." states Lib/x.py
-        if is_bare(core):
-            return True
-        pieces = connector_pieces(core)
-        if pieces and pieces != [core] and all(is_bare(p) for p in pieces):
-            return True
-    return False
+        pieces = [core] if is_bare(core) else connector_pieces(core)
+        if pieces == [core] and not is_bare(core) or not all(is_bare(p) for p in pieces):
+            continue  # prose
+        for piece in pieces:
+            stated.extend(find(piece).items)
+    return stated
 
 
 def resolve(
@@ -76,19 +96,25 @@ def resolve(
 ) -> Found[T]:
     """Candidates of ``text``, narrowed to the last line by the final-line rule when it applies.
 
-    The rule applies only when no earlier line states an answer (``states_answer``), however far
-    back: "12 or 13" or a bare "Lib/a.py" 5,000 characters earlier keeps a last line from winning.
+    The rule applies only when no earlier line states a different answer (``stated_answers``), however
+    far back: "12 or 13" or a bare "Lib/a.py" 5,000 characters earlier keeps a last line from winning.
     """
     found = find(text)
     if len(found.items) <= 1 or not final_line:
         return found
     lines = nonempty_lines(text)
     last_line = statement_core(lines[-1]) if lines else ""
-    if len(lines) > 1 and is_bare(last_line) and not any(states_answer(line, is_bare) for line in lines[:-1]):
-        last = find(last_line)
-        if len(last.items) == 1:
-            return last
-    return found
+    if len(lines) < 2 or not is_bare(last_line):
+        return found
+    last = find(last_line)
+    if len(last.items) != 1:
+        return found
+    answer = _key(last.items[0])
+    items = _numbered_items(lines)
+    for line, list_item in zip(lines[:-1], items, strict=False):
+        if any(_key(item) != answer for item in stated_answers(line, find, is_bare, list_item=list_item)):
+            return found
+    return last
 
 
 # --- code-like answers: spans, sentences, lead-ins ----------------------------------------

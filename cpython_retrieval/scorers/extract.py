@@ -29,7 +29,7 @@ from .normalize import normalize_text_line
 
 #: Characters of (reasoning-stripped) output read; a longer output is read from its end and never credited,
 #: because the text cut off could hold another answer. Far above an 8,192-token output budget.
-MAX_INPUT_CHARS = 200_000
+MAX_INPUT_CHARS = 100_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAGS = r"think|thinking|thought|thoughts|reasoning|reflection|scratchpad"

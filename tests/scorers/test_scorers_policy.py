@@ -68,7 +68,7 @@ def test_policy_group(group: tuple[str, str]) -> None:
         ("subclass_count", "9", "9 or more", "the count is inexact"),
         ("absent_symbol", NOT_PRESENT, "NOT PRESENT or csv/reader", "an alternative is offered"),
         ("decorators", "@property", "@property\n\nor just @cached_property", "an alternative follows the answer"),
-        ("return_annotation", "bytes", "Answer: int\n\n" + "x " * 120_000 + "\n\nAnswer: bytes", "output too long"),
+        ("return_annotation", "bytes", "Answer: int\n\n" + "x " * 60_000 + "\n\nAnswer: bytes", "output too long"),
     ],
 )
 def test_reason_says_why(qtype: str, expected: str, answer: str, reason: str) -> None:
