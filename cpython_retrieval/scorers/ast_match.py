@@ -9,7 +9,7 @@ item for item, in order.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from ..question_types import NOT_PRESENT
 from .candidates import Found, Parsed, bare_code, find_code, resolve
@@ -43,7 +43,7 @@ def _compare_items(expected: tuple, got: tuple, word: str) -> str | None:
     """None when equal, else the first difference in words."""
     if len(expected) != len(got):
         return f"expected {_plural(len(expected), word)}, got {len(got)}"
-    for i, (e, g) in enumerate(zip(expected, got), 1):
+    for i, (e, g) in enumerate(zip(expected, got, strict=True), 1):
         if e[0] != g[0] or (len(e) > 2 and e[1] != g[1]):
             return f"{word} {i} differs: expected {e[-1]}, got {g[-1]}"
     return None

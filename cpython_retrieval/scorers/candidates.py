@@ -11,8 +11,9 @@ is the answer, all of it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from .extract import clean, code_spans, nonempty_lines, strip_bullet
 from .hedges import strip_hedges

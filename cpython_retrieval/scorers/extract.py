@@ -140,9 +140,9 @@ def _distinct_statements(texts: list[str]) -> list[str]:
 def _marked(text: str) -> list[str]:
     """The answer after each marker in ``text``, in order; a marker with nothing after it marks nothing."""
     markers = list(_MARKER.finditer(text))
-    ends = [_segment_end(text, m.end(), n.start()) for m, n in zip(markers, markers[1:])] + [len(text)]
+    ends = [_segment_end(text, m.end(), n.start()) for m, n in zip(markers, markers[1:], strict=False)] + [len(text)]
     out = []
-    for m, end in zip(markers, ends):
+    for m, end in zip(markers, ends, strict=False):  # no marker: one end, no segment
         segment = text[m.end(): end]
         if segment.lstrip().startswith(_TAG_PLACEHOLDER):
             continue  # "My answer: <answer>25</answer>": the tag is that statement
