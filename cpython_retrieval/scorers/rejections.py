@@ -73,11 +73,13 @@ def rejected(text: str, is_answer: Callable[[str], bool], *, commas: bool, prote
             continue
         tail = clause_after(text, m.end(), commas)
         unfilled = tail[_FILLER.match(tail).end():]  # "Unlikely to be X": X
-        if any(t.strip() and is_answer(t) for t in (tail, unfilled)):
+        unworded = tail[_FILLER_WORDS.match(tail).end():]  # "Unlikely to be 'X'": 'X' (quotes may be the answer's)
+        if any(t.strip() and is_answer(t) for t in dict.fromkeys((tail, unfilled, unworded))):
             return f'the answer is rejected: "{_quote(text, m.start(), m.end() + len(tail))}"'
     return None
 
 
+_FILLER_WORDS = re.compile(r"(?:[\s:,*_]|\b(?:the|answer|is|be|it|it['’]s|that|to|exactly|just|simply)\b)*", re.I)
 _TEXT_GAP = re.compile(r"[\s'\"`‘’“”.,;:)*_]*")
 
 
