@@ -15,7 +15,7 @@ _BOUND_BEFORE = re.compile(
     re.I,
 )
 _BOUND_AFTER = re.compile(
-    r"^[ \t*_`]*(?:\+|±|\bplus\b|or\s+(?:more|fewer|less|so|above|below|over|under|greater|higher|lower|thereabouts)\b"
+    r"^[ \t*_`,]*(?:\+|±|\bplus\b|or\s+(?:more|fewer|less|so|above|below|over|under|greater|higher|lower|thereabouts)\b"
     r"|and\s+(?:up|above|over|more)\b|-?ish\b|at\s+(?:least|most)\b|give\s+or\s+take\b"
     r"|\(?\s*(?:approx(?:imately|\.)?|roughly|estimated?|at\s+least|at\s+most|or\s+so)\b)",
     re.I,

@@ -144,6 +144,8 @@ INEXACT = (
     "up to {a}",
     "around {a}",
     "≈{a}",
+    "{a}, give or take",
+    "{a} (approx.)",
 )
 
 ABSENT_ALTERNATIVE = (
