@@ -44,14 +44,23 @@ def statement_core(line: str) -> str:
 
 
 #: Words that join candidates without adding meaning: "12 or 13", "Perhaps int, perhaps str", "a / b".
-_JOINERS = r"[?;]|\s/\s|\b(?:or|either|and/or|maybe|perhaps|possibly|probably)\b"
+_JOINERS = (r"[?;]|\s/\s|\s[-–—]\s|(?<=\d)[-–](?=\d)"
+            r"|\b(?:or|either|and/or|maybe|perhaps|possibly|probably|to|between)\b")
 _CONNECTORS = re.compile(rf"(?:\s*(?:,|{_JOINERS})\s*)+", re.I)
 _CONNECTORS_NO_COMMA = re.compile(rf"(?:\s*(?:{_JOINERS})\s*)+", re.I)
+_BETWEEN = re.compile(r"\bbetween\b(.{1,200}?)\band\b", re.I)
+_CONNECTORS_CODE = re.compile(rf"(?:\s*(?:/|{_JOINERS})\s*)+", re.I)
 
 
-def connector_pieces(text: str, *, commas: bool = True) -> list[str]:
-    """``text`` split at the connectors that join alternatives ("int or str" -> int, str)."""
-    return [p for p in (_CONNECTORS if commas else _CONNECTORS_NO_COMMA).split(text) if p.strip()]
+def connector_pieces(text: str, *, commas: bool = True, code: bool = False) -> list[str]:
+    """``text`` split at the connectors that join alternatives ("int or str" -> int, str; "11 to 13").
+
+    In code-like answers (``code``) a bare ``/`` joins too ("JSONEncoder/JSONDecoder"); in paths it is a
+    separator.
+    """
+    pattern = _CONNECTORS_CODE if code else _CONNECTORS if commas else _CONNECTORS_NO_COMMA
+    text = _BETWEEN.sub(r"\1 or ", text)  # "between 11 and 13": two candidates
+    return [p for p in pattern.split(text) if p.strip()]
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")
 
 
@@ -84,11 +93,14 @@ def stated_answers(
     for sentence in _SENTENCE_BREAK.split(line):
         core = statement_core(sentence)
         core = core.rstrip(". \t") or core  # "Maybe Lib/x.py.." states Lib/x.py
-        pieces = [core] if is_bare(core) else connector_pieces(core)
-        if pieces == [core] and not is_bare(core) or not all(is_bare(p) for p in pieces):
-            continue  # prose
-        for piece in pieces:
-            stated.extend(find(piece).items)
+        if is_bare(core):
+            stated.extend(find(core).items)
+            continue
+        for pieces in (connector_pieces(core), connector_pieces(core, code=True)):
+            if len(pieces) > 1 and all(is_bare(p) for p in pieces):  # else prose
+                for piece in pieces:
+                    stated.extend(find(piece).items)
+                break
     return stated
 
 
@@ -294,7 +306,7 @@ def _read_unit(variants: list[str], parse: Parser) -> list[Parsed]:
         if found is not None:
             return [found]
     for variant in variants:
-        pieces = connector_pieces(variant, commas=False)  # "int or str": a hedge between two candidates
+        pieces = connector_pieces(variant, code=True)  # "int or str": a hedge between two candidates
         parsed = [_try(parse, p) for p in pieces] if len(pieces) > 1 else []
         if parsed and all(parsed):
             return [p for p in parsed if p is not None]

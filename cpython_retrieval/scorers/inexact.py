@@ -10,7 +10,8 @@ from .normalize import integer_mentions
 _BOUND_BEFORE = re.compile(
     r"(?:\b(?:at\s+(?:least|most)|(?:no|not)\s+(?:more|fewer|less)\s+than|more\s+than|fewer\s+than|less\s+than"
     r"|over|under|above|below|around|about|approximately|approx\.?|roughly|nearly|almost|circa|ca\.|up\s+to"
-    r"|upwards\s+of|in\s+excess\s+of|something\s+like|on\s+the\s+order\s+of|an\s+estimated|estimated)"
+    r"|upwards\s+of|in\s+excess\s+of|something\s+like|on\s+the\s+order\s+of|an\s+estimated|estimated"
+    r"|more\s+or\s+less|estimat(?:e|es|ing)(?:\s+(?:it\s+)?(?:at|to\s+be))?|ballpark)"
     r"|[<>]=?|[≥≤≈∼⩾⩽±]|(?<!~)~)[ \t*_`]*$",
     re.I,
 )

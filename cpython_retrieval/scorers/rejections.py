@@ -50,7 +50,7 @@ _STRUCK = re.compile(
     re.I | re.S,
 )
 ALTERNATIVE = re.compile(
-    r"\b(?:or|alternatively|otherwise)\b(?:[ \t]+(?:just|maybe|perhaps|possibly|probably|else|even|simply|only"
+    r"(?:\b(?:or|alternatively|otherwise|unless)\b|(?<=\s)/(?=\s))(?:[ \t]+(?:just|maybe|perhaps|possibly|probably|else|even|simply|only"
     r"|also|instead))*[ \t]*[,:]?[ \t]*",
     re.I,
 )

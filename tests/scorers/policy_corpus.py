@@ -92,6 +92,9 @@ HEDGE_THEN_REPEAT = (
     "Perhaps {b}, perhaps {c}.\n{a}",
     "{b}? {c}?\n{a}",
     "It is {b} or {c}.\n\n{a}",
+    "Could be {b}.\n{a}",
+    "{b} to {c}\n{a}",
+    "Between {b} and {c}.\n{a}",
 )
 
 UNCLOSED = (
@@ -115,6 +118,7 @@ NEGATED_AFTER = (
     "{a} (no)",
     "{a} was eliminated.",
     "{a} is not where this lives.",
+    "{a}? Certainly not.",
 )
 
 STRUCK_OR_MARKED = (
@@ -146,6 +150,8 @@ INEXACT = (
     "≈{a}",
     "{a}, give or take",
     "{a} (approx.)",
+    "more or less {a}",
+    "I estimate {a}.",
 )
 
 ABSENT_ALTERNATIVE = (
@@ -154,6 +160,8 @@ ABSENT_ALTERNATIVE = (
     "not in the context (or possibly the email package)",
     "NOT PRESENT\n\nor Lib/email/parser",
     "Answer: NOT PRESENT, alternatively mailbox",
+    "NOT PRESENT (unless it is in email)",
+    "NOT PRESENT / email.parser",
 )
 
 LATER_ALTERNATIVE = (
