@@ -237,8 +237,9 @@ def _units(text: str, parse: Parser, list_kind: bool) -> list[str]:
     units: list[str] = []
     run: list[str] = []
     for line in nonempty_lines(text):
-        if list_kind and _try(parse, strip_bullet(line)) is not None:
-            run.append(strip_bullet(line))
+        item = next((i for i in (strip_bullet(line), strip_bullet(strip_hedges(line))) if _try(parse, i)), None)
+        if list_kind and item is not None:  # "@b (I think)" is still the list's last item
+            run.append(item)
             continue
         if run:
             units.append("\n".join(run))

@@ -124,13 +124,15 @@ def alternative(
     reads_as_answer: Callable[[str], bool],
     is_candidate: Callable[[str], bool],
     *,
+    offers: Callable[[str], bool] | None = None,
     protected: Spans = (),
 ) -> str | None:
     """Why the output offers an alternative to its answer ("X or Y", "\\n\\nor just Y"); None when it does not.
 
     An "or" counts when it follows a candidate stated on its own ("12 or 13"), or opens a sentence, line or
     parenthesis and is followed by a candidate alone ("Or perhaps 13."); an alternative that restates the answer
-    ("Twelve (or 12)") offers nothing else.
+    ("Twelve (or 12)") offers nothing else. ``offers`` (default ``is_candidate``) says what, after an opening
+    "or", is a candidate.
     """
     for m in ALTERNATIVE.finditer(text):
         if _inside(m.start(), protected) or re.match(r"or\s+rather\b", text[m.start():], re.I):
@@ -140,7 +142,7 @@ def alternative(
             continue
         head = _statement_head(text, m.start())
         if not head.strip():
-            if is_candidate(statement_core(tail)) and not reads_as_answer(tail):
+            if (offers or is_candidate)(statement_core(tail)) and not reads_as_answer(tail):
                 return f'an alternative follows the answer: "{_quote(text, m.start(), m.end() + len(tail))}"'
         elif is_candidate(head) and not (reads_as_answer(head) and reads_as_answer(tail)):
             start = text.rfind(head, 0, m.start())

@@ -31,11 +31,12 @@ def contradiction(kind: str, expected: str, output: object, question: str | None
     def candidate(clause: str) -> bool:
         return is_candidate(kind, clean(strip_hedges(clause)))
 
-    if kind == "text_line":
+    if kind == "text_line":  # any words may be a docstring line: only the line itself offers an alternative
         spans = find_text_line(expected, text)
         return (negation_of_spans(text, spans) or rejected_spans(text, spans)
                 or struck_through(text, lambda inner: has_candidate(kind, inner), protected=spans)
-                or alternative(text, reads, candidate, protected=spans)
+                or alternative(text, reads, lambda clause: is_bare_answer(kind, expected, clean(clause)),
+                               offers=candidate, protected=spans)
                 or correction(text, lambda prefix: has_candidate(kind, prefix), protected=spans))
     own_words = absence_spans(text) if kind == "path_or_absent" else ()
     commas = kind not in LIST_KINDS

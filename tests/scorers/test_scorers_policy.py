@@ -23,6 +23,7 @@ from . import policy_corpus as pc
 from .adversarial import one_line
 from .test_scorers_properties import FAST, RESERVED, right_and_wrong, typed_expected
 
+_CANONICAL = Path(__file__).resolve().parents[2] / "cpython_retrieval" / "dataset" / "canonical" / "data"
 GROUPS: dict[tuple[str, str], list[pc.Case]] = {}
 for _case in pc.corpus():
     GROUPS.setdefault((_case.question_type, _case.category), []).append(_case)
@@ -96,10 +97,28 @@ def test_plain_answers_still_pass(qtype: str, expected: str, answer: str) -> Non
     assert result.correct, result
 
 
+_RIGHT_ANSWER_WRAPPERS = (
+    "{a}", "Answer: {a}", "The answer is `{a}`.", "<answer>{a}</answer>", "I checked the relevant file first:\n{a}",
+    "Maybe {a}.", "{a} (I think)", "Let me look. The file header says so.\nFinal answer: {a}",
+    "<think>Could be something else, or not.</think>\n{a}", "Answer: {a}\n\nI did not count methods or nested functions.",
+    "Answer: {a}\n\nNo other file defines it.", "Answer: {a} ✅",
+)
+
+
+def test_right_answers_of_the_canonical_rows_pass_in_ordinary_wrappers() -> None:
+    """The stricter policy costs no right answer its credit (every T25 and T50 row, ordinary wordings)."""
+    wrong = []
+    for tier in ("T25", "T50"):
+        for row in pq.read_table(_CANONICAL / f"{tier}.parquet").to_pylist():
+            for template in _RIGHT_ANSWER_WRAPPERS:
+                answer = template.replace("{a}", row["answer"])
+                result = score_answer(row["question_type"], row["answer"], answer, question=row["question"])
+                if not result.correct:
+                    wrong.append((row["id"], answer[:80], result.reason))
+    assert not wrong, wrong[:10]
+
+
 # --- SubstringMatch never credits a row's stale or original answer -----------------------------
-
-_CANONICAL = Path(__file__).resolve().parents[2] / "cpython_retrieval" / "dataset" / "canonical" / "data"
-
 
 def _rows_with_rejected_answers() -> list[dict]:
     rows = []
