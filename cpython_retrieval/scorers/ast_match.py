@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 
 from ..question_types import NOT_PRESENT
-from .candidates import Found, Parsed, bare_code, find_code, resolve
+from .candidates import Found, Parsed, bare_code, find_code, other_statement, resolve
 from .extract import clean, strip_bullet
 from .hedges import outer_hedge_variants, strip_hedges
-from .location import find_location, is_bare_location, is_location_candidate, read_location
+from .location import bare_location, find_location, is_bare_location, is_location_candidate, read_location
 from .normalize import (
     ParseFailure,
     find_integers,
@@ -283,6 +283,22 @@ def has_candidate(kind: str, text: str, question: str | None = None) -> bool:
         return True
     lines = [line for line in text.split("\n") if line.strip()]
     return len(lines) > 1 and any(_find_code(kind, line, question).items for line in lines)
+
+
+def restated_otherwise(kind: str, expected: str, text: str) -> str | None:
+    """A line of the output that states another count or path than ``expected``, wherever it stands
+    ("Answer: 31" then a later line "30."); None when there is none.
+
+    Only counts and paths: their bare candidates are unmistakable, while a lone word ("Summary") parses
+    as a class name. A later absence wording next to a right path is left to the negation checks.
+    """
+    if kind == "integer":
+        return other_statement(text, int(expected), _find_integers, _is_bare_integer_line)
+    if kind == "path_or_absent":
+        answer = NOT_PRESENT if expected.strip() == NOT_PRESENT else normalize_path(expected)
+        return other_statement(text, answer, find_location, bare_location,
+                               ignore=lambda item: item == NOT_PRESENT)
+    return None
 
 
 def is_candidate(kind: str, text: str) -> bool:

@@ -104,6 +104,19 @@ def stated_answers(
     return stated
 
 
+def other_statement(
+    text: str, answer: object, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool],
+    ignore: Callable[[T], bool] = lambda item: False,
+) -> str | None:
+    """The first line of ``text`` that states an answer other than ``answer`` (a key), or None."""
+    lines = nonempty_lines(text)
+    for line, list_item in zip(lines, _numbered_items(lines), strict=True):
+        stated = stated_answers(line, find, is_bare, list_item=list_item)
+        if any(_key(item) != answer and not ignore(item) for item in stated):
+            return line.strip()
+    return None
+
+
 def resolve(
     text: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool], *, final_line: bool = True
 ) -> Found[T]:

@@ -8,7 +8,15 @@ a self-correction after an answer), since a wrong answer cannot become more wron
 from __future__ import annotations
 
 from ..question_types import NOT_PRESENT
-from .ast_match import LIST_KINDS, has_candidate, is_bare_answer, is_candidate, reads_as, score_region
+from .ast_match import (
+    LIST_KINDS,
+    has_candidate,
+    is_bare_answer,
+    is_candidate,
+    reads_as,
+    restated_otherwise,
+    score_region,
+)
 from .contradictions import correction, negation, negation_of_spans
 from .extract import MAX_INPUT_CHARS, answer_region, answer_text, clean
 from .hedges import strip_hedges
@@ -49,7 +57,13 @@ def contradiction(kind: str, expected: str, output: object, question: str | None
         or (inexact_count(text, int(expected)) if kind == "integer" else None)
         or alternative(text, reads, candidate, protected=own_words)
         or correction(text, lambda prefix: has_candidate(kind, prefix, question), protected=own_words)
+        or _another_answer(kind, expected, text)
     )
+
+
+def _another_answer(kind: str, expected: str, text: str) -> str | None:
+    line = restated_otherwise(kind, expected, text)
+    return f'another answer is stated: "{line[:80]}"' if line else None
 
 
 def verdict(kind: str, expected: str, output: object, question: str | None = None) -> ScoreResult:

@@ -10,6 +10,7 @@ Categories (each built for every question type where the category applies):
 - ``inexact_count``: a count qualified as a bound or an estimate (integer types only);
 - ``absent_alternative``: NOT PRESENT offered together with an alternative (location types only);
 - ``later_alternative``: the answer, then a later paragraph offering another;
+- ``later_other_answer``: the answer, then a later line stating another count or path (counts and paths only);
 - ``many_candidates``: many candidates listed, the right one among them;
 - ``control``: answers that state the right answer once, plainly or with harmless words, and must pass.
 
@@ -173,6 +174,14 @@ LATER_ALTERNATIVE = (
     "Answer: {a}\n\nor else {b}",
 )
 
+#: Counts and paths only: a bare different candidate after the final answer (docs/scoring.md, policy item 1).
+LATER_OTHER = (
+    "Answer: {a}\n\n{b}.",
+    "<answer>{a}</answer>\n\n{b}",
+    "```\n{a}\n```\n\n- {b}",
+    "Final answer: {a}\n\nLet me recount.\n{b}",
+)
+
 MANY = (
     "{b}, {c}, {a}",
     "{b}\n{c}\n{a}",
@@ -239,6 +248,9 @@ def type_cases(question_type: str) -> list[Case]:
             add("absent_alternative", answer, False)
     for t in LATER_ALTERNATIVE:
         add("later_alternative", _fill(t, a, b, c), False)
+    if kind in ("integer", "path_or_absent"):
+        for t in LATER_OTHER:
+            add("later_other_answer", _fill(t, a, b, c), False)
     for t in MANY:
         add("many_candidates", _fill(t, a, b, c), False)
     for t in CONTROL:
