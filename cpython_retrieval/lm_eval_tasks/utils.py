@@ -34,7 +34,7 @@ from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.lm_eval_tasks.guard import check_context_window
 from cpython_retrieval.prompt import render_prompt
 from cpython_retrieval.question_types import QUESTION_TYPES
-from cpython_retrieval.scorers import score_answer, substring_match
+from cpython_retrieval.scorers import rejected_answers, score_answer, substring_match
 
 logger = logging.getLogger("cpython_retrieval.lm_eval")
 
@@ -202,7 +202,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
     verdict = score_answer(qtype, doc["answer"], response, question=doc.get("question"))
     out = {
         "score": verdict.value,
-        "substring_match": substring_match(doc["answer"], response).value,
+        "substring_match": substring_match(doc["answer"], response, rejected=rejected_answers(doc)).value,
         f"score_{qtype}": verdict.value,
     }
     if doc.get("perturbed"):

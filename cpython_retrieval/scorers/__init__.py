@@ -15,7 +15,7 @@ from .judge import (
     render_judge_prompt,
 )
 from .result import ScoreResult, failed
-from .substring import substring_match
+from .substring import rejected_answers, substring_match
 from .verdict import is_not_present, verdict
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ScoreResult",
     "is_not_present",
     "parse_judge_verdict",
+    "rejected_answers",
     "render_judge_prompt",
     "score_answer",
     "substring_match",
@@ -36,9 +37,10 @@ def score_answer(question_type: str, expected: str, answer: object, *, question:
     Never raises on any answer text (a failure to read it is a 0 with a reason); an unknown
     ``question_type`` raises ValueError, because that is a programming error.  ``question``
     (the question as asked) is optional and only helps tell the question's subject apart
-    from the answer in prose answers.  An answer that is negated ("not 25"), corrected later
-    ("Actually, ..."), or contradicted by another answer statement scores 0; a hedged single
-    answer ("Maybe 25.") counts as that answer (docs/scoring.md).
+    from the answer in prose answers.  An answer that is negated ("not 25"), rejected ("25 is ruled
+    out"), struck through, corrected later ("Actually, ..."), offered with an alternative ("25 or 26",
+    a later "or just 26"), inexact ("at least 25"), or contradicted by another answer statement at
+    any distance scores 0; a hedged single answer ("Maybe 25.") counts as that answer (docs/scoring.md).
     """
     if question_type not in QUESTION_TYPES:
         raise ValueError(f"unknown question type {question_type!r}; known: {', '.join(QUESTION_TYPES)}")

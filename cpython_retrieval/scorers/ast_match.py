@@ -9,13 +9,13 @@ item for item, in order.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from ..question_types import NOT_PRESENT
-from .candidates import Found, Parsed, bare_code, find_code, resolve
+from .candidates import Found, Parsed, bare_code, find_code, other_statement, resolve
 from .extract import clean, strip_bullet
 from .hedges import outer_hedge_variants, strip_hedges
-from .location import find_location, is_bare_location, read_location
+from .location import bare_location, find_location, is_bare_location, is_location_candidate, read_location
 from .normalize import (
     ParseFailure,
     find_integers,
@@ -43,7 +43,7 @@ def _compare_items(expected: tuple, got: tuple, word: str) -> str | None:
     """None when equal, else the first difference in words."""
     if len(expected) != len(got):
         return f"expected {_plural(len(expected), word)}, got {len(got)}"
-    for i, (e, g) in enumerate(zip(expected, got), 1):
+    for i, (e, g) in enumerate(zip(expected, got, strict=True), 1):
         if e[0] != g[0] or (len(e) > 2 and e[1] != g[1]):
             return f"{word} {i} differs: expected {e[-1]}, got {g[-1]}"
     return None
@@ -283,6 +283,33 @@ def has_candidate(kind: str, text: str, question: str | None = None) -> bool:
         return True
     lines = [line for line in text.split("\n") if line.strip()]
     return len(lines) > 1 and any(_find_code(kind, line, question).items for line in lines)
+
+
+def restated_otherwise(kind: str, expected: str, text: str) -> str | None:
+    """A line of the output that states another count or path than ``expected``, wherever it stands
+    ("Answer: 31" then a later line "30."); None when there is none.
+
+    Only counts and paths: their bare candidates are unmistakable, while a lone word ("Summary") parses
+    as a class name. A later absence wording next to a right path is left to the negation checks.
+    """
+    if kind == "integer":
+        return other_statement(text, int(expected), _find_integers, _is_bare_integer_line)
+    if kind == "path_or_absent":
+        answer = NOT_PRESENT if expected.strip() == NOT_PRESENT else normalize_path(expected)
+        return other_statement(text, answer, find_location, bare_location,
+                               ignore=lambda item: item == NOT_PRESENT)
+    return None
+
+
+def is_candidate(kind: str, text: str) -> bool:
+    """The whole text is one candidate of the kind, right or wrong (a docstring line may be any words)."""
+    if kind == "integer":
+        return _is_bare_integer_line(text)
+    if kind == "path_or_absent":
+        return is_location_candidate(text)
+    if kind == "text_line":
+        return bool(re.search(r"\w", text))
+    return bare_code(_CODE_KINDS[kind][0])(text)
 
 
 def is_bare_answer(kind: str, expected: str, text: str) -> bool:

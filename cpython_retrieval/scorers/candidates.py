@@ -11,8 +11,9 @@ is the answer, all of it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from .extract import clean, code_spans, nonempty_lines, strip_bullet
 from .hedges import strip_hedges
@@ -42,23 +43,104 @@ def statement_core(line: str) -> str:
     return _STATEMENT_LEAD.sub("", strip_hedges(line), count=1)
 
 
+#: Words that join candidates without adding meaning: "12 or 13", "Perhaps int, perhaps str", "a / b".
+_JOINERS = (r"[?;]|\s/\s|\s[-–—]\s|(?<=\d)[-–](?=\d)"
+            r"|\b(?:or|either|and/or|maybe|perhaps|possibly|probably|to|between)\b")
+_CONNECTORS = re.compile(rf"(?:\s*(?:,|{_JOINERS})\s*)+", re.I)
+_CONNECTORS_NO_COMMA = re.compile(rf"(?:\s*(?:{_JOINERS})\s*)+", re.I)
+_BETWEEN = re.compile(r"\bbetween\b(.{1,200}?)\band\b", re.I)
+_CONNECTORS_CODE = re.compile(rf"(?:\s*(?:/|{_JOINERS})\s*)+", re.I)
+
+
+def connector_pieces(text: str, *, commas: bool = True, code: bool = False) -> list[str]:
+    """``text`` split at the connectors that join alternatives ("int or str" -> int, str; "11 to 13").
+
+    In code-like answers (``code``) a bare ``/`` joins too ("JSONEncoder/JSONDecoder"); in paths it is a
+    separator.
+    """
+    pattern = _CONNECTORS_CODE if code else _CONNECTORS if commas else _CONNECTORS_NO_COMMA
+    text = _BETWEEN.sub(r"\1 or ", text)  # "between 11 and 13": two candidates
+    return [p for p in pattern.split(text) if p.strip()]
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")
+
+
+def _key(item: object) -> object:
+    return getattr(item, "key", item)
+
+
+_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s")
+_UNNUMBERED_BULLET = re.compile(r"^\s*[-*•+]\s+")
+
+
+def _numbered_items(lines: list[str]) -> list[bool]:
+    """Which lines are items of a numbered list (two or more in a row): "1. foo" is an item, but a lone
+    "30. More text" states 30."""
+    numbered = [bool(_NUMBERED.match(line)) for line in lines]
+    return [n and ((i > 0 and numbered[i - 1]) or (i + 1 < len(lines) and numbered[i + 1]))
+            for i, n in enumerate(numbered)]
+
+
+def stated_answers(
+    line: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool], *, list_item: bool = False
+) -> list[T]:
+    """The answers a line states: each sentence that is one candidate, or only candidates and connectors.
+
+    "It is 24.", "Maybe 24", "12 or 13", "Either int or str." state answers; "I looked through
+    Lib/a.py and Lib/b.py first." mentions candidates in prose and states none.
+    """
+    stated: list[T] = []
+    line = strip_bullet(line) if list_item else _UNNUMBERED_BULLET.sub("", line, count=1)
+    for sentence in _SENTENCE_BREAK.split(line):
+        core = statement_core(sentence)
+        core = core.rstrip(". \t") or core  # "Maybe Lib/x.py.." states Lib/x.py
+        if is_bare(core):
+            stated.extend(find(core).items)
+            continue
+        for pieces in (connector_pieces(core), connector_pieces(core, code=True)):
+            if len(pieces) > 1 and all(is_bare(p) for p in pieces):  # else prose
+                for piece in pieces:
+                    stated.extend(find(piece).items)
+                break
+    return stated
+
+
+def other_statement(
+    text: str, answer: object, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool],
+    ignore: Callable[[T], bool] = lambda item: False,
+) -> str | None:
+    """The first line of ``text`` that states an answer other than ``answer`` (a key), or None."""
+    lines = nonempty_lines(text)
+    for line, list_item in zip(lines, _numbered_items(lines), strict=True):
+        stated = stated_answers(line, find, is_bare, list_item=list_item)
+        if any(_key(item) != answer and not ignore(item) for item in stated):
+            return line.strip()
+    return None
+
+
 def resolve(
     text: str, find: Callable[[str], Found[T]], is_bare: Callable[[str], bool], *, final_line: bool = True
 ) -> Found[T]:
     """Candidates of ``text``, narrowed to the last line by the final-line rule when it applies.
 
-    Lines are judged by what they state (``statement_core``), so an earlier "It is 24." or
-    "Maybe 24" is an answer statement that keeps a different last line from winning.
+    The rule applies only when no earlier line states a different answer (``stated_answers``), however
+    far back: "12 or 13" or a bare "Lib/a.py" 5,000 characters earlier keeps a last line from winning.
     """
     found = find(text)
     if len(found.items) <= 1 or not final_line:
         return found
-    lines = [statement_core(line) for line in nonempty_lines(text)]
-    if len(lines) > 1 and is_bare(lines[-1]) and not any(is_bare(line) for line in lines[:-1]):
-        last = find(lines[-1])
-        if len(last.items) == 1:
-            return last
-    return found
+    lines = nonempty_lines(text)
+    last_line = statement_core(lines[-1]) if lines else ""
+    if len(lines) < 2 or not is_bare(last_line):
+        return found
+    last = find(last_line)
+    if len(last.items) != 1:
+        return found
+    answer = _key(last.items[0])
+    items = _numbered_items(lines)
+    for line, list_item in zip(lines[:-1], items, strict=False):
+        if any(_key(item) != answer for item in stated_answers(line, find, is_bare, list_item=list_item)):
+            return found
+    return last
 
 
 # --- code-like answers: spans, sentences, lead-ins ----------------------------------------
@@ -168,8 +250,9 @@ def _units(text: str, parse: Parser, list_kind: bool) -> list[str]:
     units: list[str] = []
     run: list[str] = []
     for line in nonempty_lines(text):
-        if list_kind and _try(parse, strip_bullet(line)) is not None:
-            run.append(strip_bullet(line))
+        item = next((i for i in (strip_bullet(line), strip_bullet(strip_hedges(line))) if _try(parse, i)), None)
+        if list_kind and item is not None:  # "@b (I think)" is still the list's last item
+            run.append(item)
             continue
         if run:
             units.append("\n".join(run))
@@ -215,21 +298,33 @@ def find_code(
     cands = []
     for unit in _units(text.replace("`", ""), parse, list_kind):
         unit = clean(unit if "\n" in unit else strip_bullet(unit))
-        found = _try(parse, unit)
-        if found is None:
-            for m in _LEAD_IN.finditer(unit):
-                variant = unit[m.end():]
-                if list_kind:
-                    variant = _AND.sub(", ", variant)
-                found = _try(parse, variant)
-                if found is not None:
-                    break
-        if found is not None:
-            cands.append(found)
+        variants = []
+        for reading in dict.fromkeys((unit, clean(strip_hedges(unit)))):  # "Maybe int." states int
+            variants.append(reading)
+            for m in _LEAD_IN.finditer(reading):
+                variants.append(_AND.sub(", ", reading[m.end():]) if list_kind else reading[m.end():])
+        read = _read_unit(variants, parse)
+        if not read and "\n" in unit:  # lines that are each an item but no list together: each is a candidate
+            read = [c for c in (_try(parse, line) for line in unit.split("\n")) if c is not None]
+        cands.extend(read)
     if not cands and all_spans:
         # every span looked like the question's subject; they are still the only code given
         cands = _parse_spans(text, all_spans, parse, list_kind, joiner)
     return Found(_drop_question_names(_distinct(cands), names), note)
+
+
+def _read_unit(variants: list[str], parse: Parser) -> list[Parsed]:
+    """The first reading of a sentence that parses: one candidate, or several joined by "or" and the like."""
+    for variant in variants:
+        found = _try(parse, variant)
+        if found is not None:
+            return [found]
+    for variant in variants:
+        pieces = connector_pieces(variant, code=True)  # "int or str": a hedge between two candidates
+        parsed = [_try(parse, p) for p in pieces] if len(pieces) > 1 else []
+        if parsed and all(parsed):
+            return [p for p in parsed if p is not None]
+    return []
 
 
 def _parse_spans(text: str, spans: list[re.Match[str]], parse: Parser, list_kind: bool, joiner: str) -> list[Parsed]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .hedges import NOT_SURE
 
@@ -41,6 +41,7 @@ _OPENER = r"(?:^|(?<=[\n.!?;:,(—–-]))[ \t*_]*"
 #: Markers that correct only when they open a sentence ("It is actually 25" is emphasis, not a correction).
 _OPENING_MARKERS = (
     r"actually\b|corrected\b|revised\b|erratum\b"
+    r"|(?:(?:definitely|certainly|surely|clearly|absolutely|probably)[ \t]+)?not[ \t]*[.!]"
     r"|(?:correction|revision|update[ds]?|edit(?:ed)?)\b[ \t*_]*[:,—–-]"
     r"|no\b[ \t]*[,.!]|nope\b|oops\b|whoops\b|hmm+[ \t]*,?[ \t]+no\b"
     r"|rather\b|never[ \t]*mind\b|i[ \t]+mean\b|sorry\b[ \t]*[,.!]?[ \t]*(?:it['’]s|it[ \t]+is|that|the[ \t]+answer)"

@@ -2,9 +2,11 @@
 
 Steps, in order (documented in docs/scoring.md):
 1. coerce to text, drop NUL/control characters, normalise newlines;
-2. drop reasoning: keep what follows the last ``</think>``-style closing tag (an unclosed
-   opening tag means the model never finished thinking, so nothing after it counts);
-3. consider only the last ``MAX_INPUT_CHARS`` characters;
+2. drop reasoning: keep what follows the last ``</think>``-style closing tag, up to any opening tag
+   that follows it (an unclosed opening tag means the model never finished thinking, so nothing
+   after it counts);
+3. read all of what remains, up to ``MAX_INPUT_CHARS`` characters (a longer output is read from its
+   end and is never credited: see ``Region.truncated``);
 4. collect every *answer statement*: each ``<answer>...</answer>`` block, and the paragraph (or
    code block) after each answer marker ("Answer:", "The answer is", "Final answer:"), inside or
    outside the tags. No statement outranks another: all are kept, each distinct one once, so
@@ -12,20 +14,22 @@ Steps, in order (documented in docs/scoring.md):
    fails);
 5. otherwise a single fenced code block is the answer; several different ones are several
    candidates, which fails;
-6. otherwise the whole remaining text, of which at most the last ``MAX_REGION_CHARS`` are read.
+6. otherwise the whole remaining text.
+
+No window hides earlier text: a candidate stated 5,000 or 50,000 characters before the last line
+still counts (the "one final answer" policy of docs/scoring.md holds at any distance).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .normalize import normalize_text_line
 
-#: Characters of (reasoning-stripped) output searched for markers and code blocks.
-MAX_INPUT_CHARS = 20_000
-#: Characters of the answer region read by the type-specific scorers.
-MAX_REGION_CHARS = 4_000
+#: Characters of (reasoning-stripped) output read; a longer output is read from its end and never credited,
+#: because the text cut off could hold another answer. Far above an 8,192-token output budget.
+MAX_INPUT_CHARS = 100_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAGS = r"think|thinking|thought|thoughts|reasoning|reflection|scratchpad"
@@ -55,6 +59,9 @@ class Region:
     problem: str | None = None
     #: With a marker, the text before it was applied: a docstring line may itself say "The answer is".
     unmarked: str | None = None
+    #: Characters of output (after reasoning) that were not read because the output is longer than
+    #: MAX_INPUT_CHARS; such an output is never credited.
+    truncated: int = 0
 
 
 def coerce_text(value: object) -> str:
@@ -73,8 +80,8 @@ def strip_reasoning(text: str) -> str:
     """The text after the model's thinking; empty when the thinking never closed."""
     closes = list(_CLOSE_THINK.finditer(text))
     if closes:
-        return text[closes[-1].end():]
-    opening = _OPEN_THINK.search(text)
+        text = text[closes[-1].end():]
+    opening = _OPEN_THINK.search(text)  # "</think>I don't know. <think>X": X is unfinished thinking
     if opening:
         return text[: opening.start()]
     return text
@@ -111,14 +118,6 @@ def _first_paragraph(text: str) -> str:
     return stripped[: split.start()] if split else stripped
 
 
-def _cap_region(text: str) -> str:
-    if len(text) <= MAX_REGION_CHARS:
-        return text
-    tail = text[-MAX_REGION_CHARS:]
-    newline = tail.find("\n")
-    return tail[newline + 1:] if 0 <= newline < len(tail) - 1 else tail
-
-
 def _segment_end(text: str, start: int, next_marker: int) -> int:
     """A marked answer ends where the line holding the next marker begins."""
     newline = text.rfind("\n", start, next_marker)
@@ -141,9 +140,9 @@ def _distinct_statements(texts: list[str]) -> list[str]:
 def _marked(text: str) -> list[str]:
     """The answer after each marker in ``text``, in order; a marker with nothing after it marks nothing."""
     markers = list(_MARKER.finditer(text))
-    ends = [_segment_end(text, m.end(), n.start()) for m, n in zip(markers, markers[1:])] + [len(text)]
+    ends = [_segment_end(text, m.end(), n.start()) for m, n in zip(markers, markers[1:], strict=False)] + [len(text)]
     out = []
-    for m, end in zip(markers, ends):
+    for m, end in zip(markers, ends, strict=False):  # no marker: one end, no segment
         segment = text[m.end(): end]
         if segment.lstrip().startswith(_TAG_PLACEHOLDER):
             continue  # "My answer: <answer>25</answer>": the tag is that statement
@@ -156,27 +155,36 @@ def _unmarked_region(text: str, source: str = "text") -> Region:
     blocks = fenced_blocks(text)
     distinct = list(dict.fromkeys(b.strip() for b in blocks if b.strip()))
     if len(distinct) > 1:
-        return Region(_cap_region(text), "fence", f"{len(distinct)} different code blocks")
+        return Region(text, "fence", f"{len(distinct)} different code blocks")
     if blocks:  # one block, or only empty ones
-        return Region(_cap_region(distinct[0]) if distinct else "", "fence")
-    return Region(_cap_region(text.strip()), source)
+        return Region(distinct[0] if distinct else "", "fence")
+    return Region(text.strip(), source)
+
+
+def visible_text(output: object) -> str:
+    """The output after the model's reasoning, at most its last MAX_INPUT_CHARS characters."""
+    return strip_reasoning(coerce_text(output))[-MAX_INPUT_CHARS:]
 
 
 def answer_text(output: object) -> str:
     """The output a reader judges: reasoning dropped, capped, ``<answer>`` tags turned into line breaks."""
-    text = strip_reasoning(coerce_text(output))[-MAX_INPUT_CHARS:]
-    return _ANSWER_TAG_MARKUP.sub("\n", text)
+    return _ANSWER_TAG_MARKUP.sub("\n", visible_text(output))
 
 
 def answer_region(output: object) -> Region:
     """Where in the model output the answer is to be read from."""
-    text = strip_reasoning(coerce_text(output))
+    return _answer_region(strip_reasoning(coerce_text(output)))
+
+
+def _answer_region(text: str) -> Region:
+    truncated = max(0, len(text) - MAX_INPUT_CHARS)
+    if truncated:
+        return replace(_answer_region(text[-MAX_INPUT_CHARS:]), truncated=truncated)
     tags = [m.group(1) for m in _ANSWER_TAG.finditer(text)]
     statements: list[str] = []
     if tags:
         source = "answer_tag"
         for inner in tags:
-            inner = inner[-MAX_INPUT_CHARS:]
             marked = _marked(inner)
             if marked:
                 statements.extend(marked)
@@ -185,16 +193,16 @@ def answer_region(output: object) -> Region:
             if region.problem:
                 return Region(region.text, source, region.problem)
             statements.append(region.text)
-        outside = _ANSWER_TAG.sub(f"\n\n{_TAG_PLACEHOLDER}\n\n", text)[-MAX_INPUT_CHARS:]
+        outside = _ANSWER_TAG.sub(f"\n\n{_TAG_PLACEHOLDER}\n\n", text)
         statements.extend(_marked(outside))
     else:
         source = "marker"
-        statements = _marked(text[-MAX_INPUT_CHARS:])
+        statements = _marked(text)
     answers = _distinct_statements(statements)
     if answers:
-        unmarked = _cap_region(_ANSWER_TAG_MARKUP.sub("", text[-MAX_INPUT_CHARS:]).strip())
-        return Region(_cap_region("\n\n".join(answers)), source, unmarked=unmarked)
-    return _unmarked_region(text[-MAX_INPUT_CHARS:])
+        unmarked = _ANSWER_TAG_MARKUP.sub("", text).strip()
+        return Region("\n\n".join(answers), source, unmarked=unmarked)
+    return _unmarked_region(text)
 
 
 def code_spans(text: str) -> list[re.Match[str]]:
@@ -202,9 +210,12 @@ def code_spans(text: str) -> list[re.Match[str]]:
     return list(_SPAN.finditer(text))
 
 
+_CHECK_MARK = re.compile(r"\s*(?:✅|✔️?|✓|☑️?)\s*$")
+
+
 def clean(text: str) -> str:
-    """Remove wrappers that carry no meaning: whitespace, **bold**, `backticks`, one final ``.;,!?``."""
-    text = text.strip()
+    """Remove wrappers that carry no meaning: whitespace, **bold**, `backticks`, one final ``.;,!?``, a final ✅."""
+    text = _CHECK_MARK.sub("", text.strip())
     for _ in range(4):
         before = text
         if len(text) > 4 and text.startswith("**") and text.endswith("**") and not text.startswith("***"):

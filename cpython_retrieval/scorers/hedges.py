@@ -39,7 +39,7 @@ _LEADING = re.compile(
     r"|(?:my\s+)?(?:best\s+)?guess(?:\s+is)?|if\s+i(?:['’]m|\s+am)\s+not\s+mistaken|if\s+i\s+recall\s+correctly"
     rf"|{_I_AM}\s+(?:fairly|pretty|quite|reasonably|mostly|almost)\s+{_CERTAIN}(?:\s+that)?"
     rf"|(?:most|very|quite)\s+likely|{_WORD}"
-    r"|it\s+(?:seems|looks|appears)(?:\s+(?:like|that|to\s+be))?|it\s+(?:might|could|may|should|would)\s+be"
+    r"|it\s+(?:seems|looks|appears)(?:\s+(?:like|that|to\s+be))?|(?:it\s+)?(?:might|could|may)\s+be"
     r"|is\s+it"
     r"|(?:actually|well|so|ok(?:ay)?|sure|alright|hmm+|yes)(?=[ \t]*,)"  # openers that carry nothing
     r")(?:[ \t]*[,:])?[ \t]+(?=\S)",

@@ -39,7 +39,12 @@ Judge ONLY whether the model's answer states the same thing as the expected answ
 - An answer that is negated ("not X", "X is wrong"), taken back or corrected later
   ("Actually, ...", "Correction: ...", "scratch that"), or stated twice differently (an
   "Answer:" and a "Final answer:" or <answer> tag that disagree) is INCORRECT, whichever
-  part is right. Reasoning inside a closed <think> block is not part of the answer.
+  part is right. Reasoning inside a closed <think> block is not part of the answer; nothing
+  after a <think> tag that never closes is part of it either.
+- An answer that is ruled out ("X is ruled out", "X doesn't define it", "anything but X"),
+  struck through (~~X~~) or marked wrong (a cross mark), offered with an alternative (a later
+  "or just Y"), or, for a count, stated as a bound or estimate ("at least 12", "12+",
+  "about 12") is INCORRECT, however far apart the statements are.
 - A single answer stated with hedging ("maybe", "I think", "probably") counts as that answer.
 - If the expected answer is {not_present}, only an answer saying the class is not in the
   context is CORRECT; an answer naming a file is INCORRECT.

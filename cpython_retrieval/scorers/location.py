@@ -51,14 +51,28 @@ def find_location(text: str) -> Found[str]:
     return Found(items, None if items else "no path found")
 
 
-def _bare_location(line: str) -> bool:
+def bare_location(line: str) -> bool:
+    """The line is, in its entirety, one path or one absence claim (for the final-line rule)."""
     line = clean(strip_bullet(line)).strip("'\"")
     return bool(PATH_TOKEN.fullmatch(line)) or is_bare_absence(line)
 
 
+_MODULE_LIKE = re.compile(r"[\w-]+(?:[./\\][\w-]+)+(?:\.py)?")
+_PLACE_WORD = re.compile(r"\b(?:package|module|file|directory|folder|library)\b", re.I)
+
+
+def is_location_candidate(text: str) -> bool:
+    """``text`` alone names some place, right or wrong: a path, an absence claim, or a module written loosely
+    (``json/decoder``, ``email.parser``, "the email package"), so "NOT PRESENT or json/decoder" offers two."""
+    line = clean(strip_bullet(text)).strip("'\"")
+    if bare_location(line) or _MODULE_LIKE.fullmatch(line):
+        return True
+    return bool(_PLACE_WORD.search(line)) and len(line.split()) <= 6
+
+
 def read_location(region: str, *, final_line: bool = True) -> Found[str]:
     """What a location answer says, with the final-line rule applied unless the region was marked."""
-    return resolve(region, find_location, _bare_location, final_line=final_line)
+    return resolve(region, find_location, bare_location, final_line=final_line)
 
 
 def absence_spans(text: str) -> list[tuple[int, int]]:

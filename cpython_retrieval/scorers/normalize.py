@@ -238,6 +238,18 @@ def find_integers(text: str) -> list[int]:
     return list(dict.fromkeys(values))
 
 
+def integer_mentions(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, value) of every integer written in ``text`` (digits or a number word, "one" included)."""
+    out = [(m.start(), m.end(), -int(m.group(2)) if m.group(1) else int(m.group(2))) for m in _DIGITS.finditer(text)]
+    for m in _NUMBER_WORD.finditer(text):
+        if m.group(3):
+            value = _WORD_VALUE[m.group(3).lower()]
+        else:
+            value = _WORD_VALUE[m.group(1).lower()] + (_WORD_VALUE[m.group(2).lower()] if m.group(2) else 0)
+        out.append((m.start(), m.end(), value))
+    return sorted(out)
+
+
 def is_bare_integer(text: str) -> bool:
     """The whole text is one number (``12``, ``twelve``), nothing else."""
     text = text.strip().rstrip(".").strip()

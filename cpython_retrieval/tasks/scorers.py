@@ -22,7 +22,7 @@ from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import Score, Target, accuracy, scorer
 from inspect_ai.solver import TaskState
 
-from ..scorers import parse_judge_verdict, render_judge_prompt, score_answer
+from ..scorers import parse_judge_verdict, rejected_answers, render_judge_prompt, score_answer
 from ..scorers import substring_match as _substring_match
 from .metrics import (
     accuracy_by_depth,
@@ -94,7 +94,8 @@ def substring_match():
         cut = cut_off(state)
         if cut is not None:
             return Score(value=0.0, answer=answer, explanation=cut)
-        result = _substring_match(md.get("answer") if md.get("answer") is not None else target.text, answer)
+        result = _substring_match(md.get("answer") if md.get("answer") is not None else target.text, answer,
+                                  rejected=rejected_answers(md))
         return Score(value=result.value, answer=answer, explanation=result.reason)
 
     return score

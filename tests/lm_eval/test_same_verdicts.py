@@ -9,7 +9,7 @@ import pytest
 from cpython_retrieval.dataset.store import load_tier
 from cpython_retrieval.lm_eval_tasks import utils
 from cpython_retrieval.reference.oracle import oracle_answer
-from cpython_retrieval.scorers import score_answer, substring_match
+from cpython_retrieval.scorers import rejected_answers, score_answer, substring_match
 
 
 def _variants(row: dict, prompt: str, others: list[str]) -> list[object]:
@@ -21,6 +21,8 @@ def _variants(row: dict, prompt: str, others: list[str]) -> list[object]:
     ]
     if row.get("original_answer"):
         out += [row["original_answer"], f"`{row['original_answer']}`"]
+    if row.get("stale_answer"):  # a drift row answered with the older release's value
+        out += [row["stale_answer"], f"Answer: {row['stale_answer']}"]
     return out
 
 
@@ -31,7 +33,7 @@ def pairs(small_ds):
     for tier in ("T25", "T50"):
         rows = load_tier(small_ds, tier)
         docs = utils.load_docs(tier, dataset=str(small_ds), context_window=10**6)["test"]
-        for doc, row in zip(docs, rows):
+        for doc, row in zip(docs, rows, strict=True):
             assert doc["id"] == row["id"]
             others = [r["answer"] for r in rows if r["question_type"] == row["question_type"] and r["id"] != row["id"]][:2]
             metadata = {k: v for k, v in row.items() if k != "context"}  # as the Inspect task builds it
@@ -52,7 +54,7 @@ def test_process_results_is_the_scoring_core(pairs):
         core = score_answer(doc["question_type"], doc["answer"], answer, question=doc["question"])
         assert got["score"] == core.value
         assert got[f"score_{doc['question_type']}"] == core.value
-        assert got["substring_match"] == substring_match(doc["answer"], answer).value
+        assert got["substring_match"] == substring_match(doc["answer"], answer, rejected=rejected_answers(doc)).value
         assert ("score_perturbed" if doc["perturbed"] else "score_ordinary") in got
 
 
@@ -77,7 +79,7 @@ def test_inspect_and_lm_eval_give_the_same_verdicts(pairs):
             out.append((await primary(state, target), await lenient(state, target)))
         return out
 
-    for (doc, _, answer), (score, sub) in zip(pairs, asyncio.run(inspect_verdicts())):
+    for (doc, _, answer), (score, sub) in zip(pairs, asyncio.run(inspect_verdicts()), strict=True):
         response = "" if answer is None else answer  # Inspect always has a completion string
         got = utils.process_results(doc, [response])
         assert got["score"] == score.value, (doc["id"], answer)

@@ -16,7 +16,7 @@ from cpython_retrieval.scorers import (
     substring_match,
 )
 from cpython_retrieval.scorers.extract import (
-    MAX_REGION_CHARS,
+    MAX_INPUT_CHARS,
     answer_region,
     clean,
     strip_reasoning,
@@ -68,10 +68,17 @@ def test_several_different_code_blocks_are_a_problem() -> None:
     assert region.problem == "2 different code blocks"
 
 
-def test_region_is_capped_at_a_line_boundary() -> None:
-    region = answer_region("first line\n" + "word " * 5000 + "\nlast line")
-    assert len(region.text) <= MAX_REGION_CHARS
-    assert region.text.endswith("last line")
+def test_region_is_not_windowed() -> None:
+    """Issue 21: no window hides earlier text, so a candidate far before the last line still counts."""
+    output = "first line\n" + "word " * 5000 + "\nlast line"
+    region = answer_region(output)
+    assert region.text == output and not region.truncated
+
+
+def test_an_output_longer_than_the_limit_is_read_from_its_end_and_flagged() -> None:
+    output = "x" * (MAX_INPUT_CHARS + 10) + "\nlast line"
+    region = answer_region(output)
+    assert region.truncated == 20 and region.text.endswith("last line")
 
 
 @pytest.mark.parametrize(
