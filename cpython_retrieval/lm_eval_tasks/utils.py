@@ -29,6 +29,7 @@ from cpython_retrieval.dataset.store import (
     load_contexts,
     load_rows,
     read_manifest,
+    source_mismatch,
 )
 from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.lm_eval_tasks.guard import check_context_window
@@ -59,10 +60,12 @@ def dataset_dir(metadata: dict[str, Any]) -> str:
     name = metadata.get("dataset") or os.environ.get(DATASET_ENV) or None
     revision = metadata.get("dataset_revision") or os.environ.get(REVISION_ENV) or None
     pin, source = metadata.get("pin") or None, metadata.get("source") or None
-    key = tuple(str(v) if v else None for v in (name, revision, pin, source))
+    allow = _truthy(metadata.get("allow_mismatch"))
+    key = (*(str(v) if v else None for v in (name, revision, pin, source)), allow)
     with _lock:
         if key not in _resolved:
-            resolved = resolve_dataset(key[0], revision=key[1], pin=key[2], source=key[3], spelling=LM_EVAL_SPELLING)
+            resolved = resolve_dataset(key[0], revision=key[1], pin=key[2], source=key[3], spelling=LM_EVAL_SPELLING,
+                                       allow_mismatch=allow)
             logger.info("cpython_retrieval: dataset %s", resolved.description)
             _resolved[key] = str(resolved.path)
         return _resolved[key]
@@ -139,6 +142,12 @@ def _load_docs(cpr_tier: str, metadata: dict[str, Any]) -> dict[str, datasets.Da
     if rows and not no_context:
         _guard(task, rows, directory, metadata)
     identity = dataset_identity(manifest)
+    mismatch = source_mismatch(manifest)
+    if mismatch is not None:
+        logger.warning("%s: the source does not match CPython %s (%d file(s) differ: %s; %d dropped: %s); built so "
+                       "because allow_mismatch was asked for", task, mismatch["pin"], len(mismatch["differing_files"]),
+                       ", ".join(mismatch["differing_files"][:10]), len(mismatch["dropped_files"]),
+                       ", ".join(sorted(mismatch["dropped_files"])[:10]))
     return {"test": datasets.Dataset.from_list([_doc(row, directory, no_context, identity) for row in rows])}
 
 

@@ -19,7 +19,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 
 from ..dataset.resolve import INSPECT_SPELLING, resolve_dataset
-from ..dataset.store import dataset_identity, load_contexts, load_rows, read_manifest
+from ..dataset.store import dataset_identity, load_contexts, load_rows, read_manifest, source_mismatch
 from ..errors import RetrievalError
 from ..generate.contexts import DEFAULT_TIERS
 from ..prompt import prompt_parts
@@ -62,25 +62,43 @@ def _samples(rows: list[dict[str, Any]], *, no_context: bool) -> list[Sample]:
 def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                    source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                    no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                   judge: str | None = None, log_context: bool = False) -> Task:
+                   judge: str | None = None, log_context: bool = False, allow_mismatch: bool = False) -> Task:
     """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
     try:
         return _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials,
-                               judge, log_context)
+                               judge, log_context, _flag(allow_mismatch, "allow_mismatch"))
     except RetrievalError as exc:
         raise task_error(exc) from None
 
 
+def _flag(value: object, name: str) -> bool:
+    """A boolean task argument (`-T x=true` arrives as a bool; a string from Python is read, a typo refused)."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise RetrievalError(f"{name} must be true or false (got {value!r})")
+
+
 def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge,
-                    log_context) -> Task:
+                    log_context, allow_mismatch) -> Task:
     if perturbed not in PERTURBED_MODES:
         raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
     trials = int(trials)
     if trials < 1:
         raise RetrievalError(f"trials must be at least 1 (got {trials})")
     types = _question_types(question_types)
-    resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source, spelling=INSPECT_SPELLING)
+    resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source, spelling=INSPECT_SPELLING,
+                               allow_mismatch=allow_mismatch)
     manifest = read_manifest(resolved.path)
+    mismatch = source_mismatch(manifest)
+    if mismatch is not None:
+        logger.warning("cpython_retrieval/%s: the source does not match CPython %s (%d file(s) differ, %d dropped); "
+                       "built so because allow_mismatch was asked for", tier, mismatch["pin"],
+                       len(mismatch["differing_files"]), len(mismatch["dropped_files"]))
     if tier not in manifest.get("tiers", {}):
         raise RetrievalError(f"dataset {resolved.description} has no tier {tier} (have: {', '.join(manifest.get('tiers', {}))})")
     pin_info = manifest.get("pin", {})
@@ -124,6 +142,8 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
             "trials": trials,
             "judge": judge,
             "log_context": bool(log_context),
+            "allow_mismatch": allow_mismatch,
+            "source_mismatch": mismatch,
         },
     )
 
@@ -144,6 +164,8 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
         judge: A grader model for the FactualityJudge scorer, e.g. `openai/gpt-4.1-mini` (off by default).
         log_context: Keep the context in every call's logged input (default off: a note names the
             context instead, which keeps a T1000 log under 1 MB rather than over 100 MB).
+        allow_mismatch: Build from a `source` whose files differ from `pin` (refused otherwise); the log's
+            `source_matches_pin` is then false and `source_mismatch` lists the files that differ or were dropped.
     """
 
 
@@ -151,10 +173,10 @@ def _make(tier: str) -> Callable[..., Task]:
     def tier_task(dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                  judge: str | None = None, log_context: bool = False) -> Task:
+                  judge: str | None = None, log_context: bool = False, allow_mismatch: bool = False) -> Task:
         return retrieval_task(tier, dataset=dataset, revision=revision, pin=pin, source=source, perturbed=perturbed,
                               no_context=no_context, question_types=question_types, trials=trials, judge=judge,
-                              log_context=log_context)
+                              log_context=log_context, allow_mismatch=allow_mismatch)
 
     tier_task.__name__ = tier_task.__qualname__ = tier
     tier_task.__doc__ = _DOC.format(tier=tier, k=tier[1:])
