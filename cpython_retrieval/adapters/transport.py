@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 try:  # retried by Inspect's model layer whatever the provider (Model.should_retry)
     from inspect_ai.model._stream import NoStreamDataError as _RetriedByInspect

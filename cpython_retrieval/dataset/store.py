@@ -307,7 +307,8 @@ def load_contexts(directory: str | Path, context_ids=None) -> dict[str, str]:
     """context_id -> text, for every context or just the ones named."""
     table = _verified_table(directory, f"data/{CONTEXTS_CONFIG}.parquet", columns=["context_id", "text"])
     wanted = None if context_ids is None else set(context_ids)
-    return {cid: text for cid, text in zip(table.column("context_id").to_pylist(), table.column("text").to_pylist())
+    return {cid: text for cid, text in zip(table.column("context_id").to_pylist(), table.column("text").to_pylist(),
+                                           strict=True)
             if wanted is None or cid in wanted}
 
 

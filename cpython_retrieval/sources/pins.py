@@ -68,7 +68,7 @@ class Pin:
     def tarball_urls(self) -> list[str]:
         return [u for u in (self.tarball_url, *self.mirrors) if u]
 
-    def with_files(self, files: dict[str, str], segment_tokens: dict[str, dict[str, int]] | None = None) -> "Pin":
+    def with_files(self, files: dict[str, str], segment_tokens: dict[str, dict[str, int]] | None = None) -> Pin:
         """This pin with a per-file manifest (and segment token counts) derived from its verified tarball."""
         return Pin(self.version, self.tag, self.tarball_url, self.tarball_sha256, dict(files), self.provenance,
                    self.mirrors, dict(segment_tokens or {}))

@@ -70,7 +70,7 @@ def test_oracle_scores_one_on_every_tier_of_the_group(all_tiers_ds, oracle_serve
     for task in TASK_NAMES:
         assert results["results"][task]["score,none"] == 1.0, task
     assert results["results"][GROUP]["score,none"] == 1.0
-    assert {str(results["versions"][t]) for t in (GROUP, *TASK_NAMES)} == {"2.0"}
+    assert {str(results["versions"][t]) for t in (GROUP, *TASK_NAMES)} == {"2.1"}
     # every prompt reached the server whole: at least the tier's context tokens
     manifest = read_manifest(all_tiers_ds)
     received = sorted(r["prompt_tokens"] for r in server.requests)
