@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 from cpython_retrieval.adapters.oracle_server import prompt_text
 from cpython_retrieval.reference.oracle import oracle_answer
