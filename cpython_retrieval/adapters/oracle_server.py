@@ -135,6 +135,25 @@ def prompt_text(body: dict[str, Any]) -> str:
     return str(prompt)
 
 
+def request_problem(body: dict[str, Any], *, chat: bool) -> str | None:
+    """What makes a request body unanswerable (HTTP 400), or None: chat needs `messages`, a non-empty list of
+    objects whose `content` is text or a list of parts; completions need `prompt`, text or a list of texts."""
+    if chat:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return "`messages` must be a non-empty list"
+        for message in messages:
+            if not isinstance(message, dict) or not isinstance(message.get("content"), (str, list)):
+                return "each message must be an object whose `content` is a string or a list of parts"
+            if isinstance(message["content"], list) and not all(isinstance(p, dict) for p in message["content"]):
+                return "each content part must be an object"
+        return None
+    prompt = body.get("prompt")
+    if isinstance(prompt, str) or isinstance(prompt, list) and prompt and all(isinstance(p, str) for p in prompt):
+        return None
+    return "`prompt` must be a string or a non-empty list of strings"
+
+
 class OracleServer(ThreadingHTTPServer):
     """One thread per connection; connections are kept alive between requests, as HTTP/1.1 clients expect.
 
@@ -306,8 +325,13 @@ class _Handler(BaseHTTPRequestHandler):
         if route not in ("/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions"):
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return
+        chat = route.endswith("chat/completions")
+        problem = request_problem(body, chat=chat)
+        if problem:
+            self._bad_request(problem)
+            return
         try:
-            self._complete(body, chat=route.endswith("chat/completions"))
+            self._complete(body, chat=chat)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed request, not a server fault
             self._bad_request(f"malformed request: {type(exc).__name__}: {exc}"[:500])
 

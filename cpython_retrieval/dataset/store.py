@@ -146,20 +146,33 @@ def is_dataset_folder(directory: str | Path) -> bool:
 def foreign_files(directory: str | Path) -> list[str]:
     """Paths in `directory` that are not a previous build's own files, sorted (empty: `--out` may replace it whole).
 
-    A build's own files are `manifest.json` (naming this generator), and what that manifest lists in `data_files`
-    (`README.md`, `LICENSE`, `data/*.parquet`), plus the `data/` folder itself. Anything else is the user's:
-    a note, a thesis, a file the manifest does not list, or a manifest that lists nothing (no build wrote it).
+    A build's own files are `manifest.json` (naming this generator, with its own digest intact) and what that
+    manifest lists in `data_files` among the names a build writes (`README.md`, `LICENSE`, `data/*.parquet`), plus
+    the `data/` folder. Anything else is the user's: a note, a thesis, a file the manifest does not list, or one a
+    manifest lists that no build writes.
     """
     folder = Path(directory)
     present = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
     if not present:
         return []
     owned: set[str] = set()
-    if is_dataset_folder(folder):
-        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("data_files")
-        if isinstance(listed, dict) and listed:
-            owned = {MANIFEST, "data", *(str(name) for name in listed)}
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if (isinstance(manifest, dict) and manifest.get("generator") == GENERATOR
+            and isinstance(manifest.get("data_files"), dict) and manifest["data_files"]
+            and manifest.get("manifest_sha256") == manifest_digest(manifest)):
+        listed = {str(name) for name in manifest["data_files"] if _build_writes(str(name))}
+        owned = {MANIFEST, "data", *listed}
     return [name for name in present if name not in owned or (folder / name).is_symlink()]
+
+
+def _build_writes(name: str) -> bool:
+    """A name `_write_into` can write: README.md, LICENSE, data/<name>.parquet."""
+    parts = name.split("/")
+    return name in (CARD, LICENSE) or (len(parts) == 2 and parts[0] == "data" and parts[1].endswith(".parquet")
+                                       and parts[1] not in (".parquet", "..parquet"))
 
 
 def check_output_dir(out: str | Path) -> Path:
@@ -215,33 +228,15 @@ def _write_into(built: BuiltDataset, folder: Path) -> None:
 
 # --- reading, verified ----------------------------------------------------------------------------
 
-_VERIFIED: dict[tuple, dict[str, Any]] = {}
-
-
 def read_manifest(directory: str | Path) -> dict[str, Any]:
-    """The folder's manifest, after checking every file it lists (again whenever a listed file changes)."""
+    """The folder's manifest, after checking every file it lists, every time (no cache keyed on size or mtime: a
+    file rewritten in place with both kept is caught; hashing a dataset folder takes milliseconds)."""
     folder = Path(directory)
     path = folder / MANIFEST
     if not path.is_file():
         raise RetrievalError(f"{directory} is not a cpython-retrieval dataset folder (no manifest.json); build one with "
                              "`cpython-retrieval build --out DIR`")
-    raw = path.read_bytes()
-    key = (str(folder.resolve()), hashlib.sha256(raw).hexdigest(), _stats(folder))
-    if key not in _VERIFIED:
-        _VERIFIED[key] = verify_dataset(folder, raw)
-    return _VERIFIED[key]
-
-
-def _stats(folder: Path) -> tuple:
-    """(name, size, mtime) of every file in the folder's data/ and top level: a change anywhere means verify again."""
-    out = []
-    for path in sorted([*folder.glob("*"), *folder.glob("data/*")]):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        out.append((path.name, stat.st_size, stat.st_mtime_ns))
-    return tuple(out)
+    return verify_dataset(folder, path.read_bytes())
 
 
 def verify_dataset(folder: Path, raw: bytes | None = None) -> dict[str, Any]:
@@ -313,11 +308,8 @@ def load_contexts(directory: str | Path, context_ids=None) -> dict[str, str]:
 
 
 def _verified_table(directory: str | Path, name: str, columns: list[str] | None = None) -> pa.Table:
-    """A data file parsed from the very bytes whose sha256 was just checked against the manifest.
-
-    `read_manifest` skips re-hashing a folder whose files kept their size and mtime (a cheap in-process cache); a
-    file rewritten in place with both kept would slip past it, so what is actually read is hashed again here.
-    """
+    """A data file parsed from the very bytes whose sha256 was just checked against the manifest (so a change
+    between `read_manifest` and the read is caught too)."""
     manifest = read_manifest(directory)
     expected = manifest["data_files"].get(name)
     path = Path(directory) / name
@@ -327,7 +319,6 @@ def _verified_table(directory: str | Path, name: str, columns: list[str] | None 
         raise DatasetCorrupt(f"{directory}: {name} cannot be read ({exc.strerror or exc}); the folder is incomplete") from exc
     actual = hashlib.sha256(raw).hexdigest()
     if expected is None or actual != expected:
-        _VERIFIED.clear()
         raise DatasetCorrupt(f"{directory}: {name} has sha256 {actual[:12]}..., its manifest says "
                              f"{(expected or 'nothing')[:12]}... (changed since it was verified); the folder is corrupt")
     return pq.read_table(pa.BufferReader(raw), columns=columns)
