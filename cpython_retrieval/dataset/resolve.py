@@ -163,7 +163,11 @@ def _cached_build(pin: str, source: str | None, cache_dir: Path | None, allow_mi
     except SourceUnavailable:
         raise
     except RetrievalError as exc:  # a source that differs from the pin: the fix in the caller's own spelling
-        raise RetrievalError(str(exc).replace("--allow-mismatch", _allow_flag(spelling))) from None
+        text = str(exc).replace("--allow-mismatch", _allow_flag(spelling))
+        if "differ from the CPython" in text and pin in ("auto", "", None):
+            text += f" (no pin was given, so the source was checked against {pin_obj.version}: name its own " \
+                    f"release with {spelling.pin})"
+        raise RetrievalError(text) from None
     write_dataset(built, target)
     return ResolvedDataset(target, "built", f"built CPython {pin_obj.version} ({built.manifest['source_kind']} source) "
                                             f"at {target}")

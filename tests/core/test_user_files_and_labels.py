@@ -201,3 +201,11 @@ def test_verified_path_refuses_a_flipped_byte_before_load_dataset(folder):
         verified_path(folder)
     proc = subprocess.run([*CLI, "verify", str(folder)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "contexts.parquet" in proc.stderr
+
+
+def test_a_source_without_a_pin_is_checked_against_the_default_and_the_error_says_so(tmp_path):
+    lib = _lib(tmp_path)
+    with pytest.raises(RetrievalError) as err:
+        resolve_dataset(source=str(lib), cache_dir=tmp_path / "cache", spelling=INSPECT_SPELLING)
+    text = str(err.value)
+    assert "-T pin=VERSION" in text and "-T allow_mismatch=true" in text and "\n" not in text

@@ -47,6 +47,9 @@ BAD_BODIES = {
     "a JSON list": (b"[1, 2]", None),
     "messages not a list": (b'{"messages": 7}', None),
     "a body shorter than its length": (b"{}", "50"),
+    "an empty body": (b"", None),
+    "content that is an object": (b'{"messages": [{"role": "user", "content": {"x": 1}}]}', None),
+    "no messages": (b'{"model": "oracle"}', None),
 }
 
 
