@@ -86,8 +86,9 @@ def _refuse_ignored_arguments(manifest: dict, pin: str | None, source: str | Non
         raise RetrievalError(f"{spelling.dataset} and {spelling.source} were both given, but a dataset's questions are "
                              f"already built (CPython {own}), so the source would have no effect; pass one of them")
     if pin not in (None, "", "auto", "canonical") and pin != own:
-        raise RetrievalError(f"{spelling.dataset} was built from CPython {own}, but {spelling.pin.split()[0]} asks for "
-                             f"{pin}: the pin would have no effect; drop it, or build that pin instead of the dataset")
+        raise RetrievalError(f"{spelling.dataset} was built from CPython {own}, but pin {pin} was asked for "
+                             f"({spelling.pin}): the pin would have no effect; drop it, or build that pin instead of "
+                             "the dataset")
 
 
 def _canonical() -> ResolvedDataset:
@@ -146,6 +147,8 @@ def _cached_build(pin: str, source: str | None, cache_dir: Path | None, allow_mi
     key = f"cpython-{pin_obj.version}-gen{__version__}-{generator_fingerprint()}-seed0"
     if source is not None:
         key += "-" + source_content_key(source) + ("-mismatch" if allow_mismatch else "")
+        if not allow_mismatch:
+            _refuse_a_differing_folder(pin_obj, source, pin, spelling)
     target = root / key
     if target.exists():
         try:
@@ -171,6 +174,28 @@ def _cached_build(pin: str, source: str | None, cache_dir: Path | None, allow_mi
     write_dataset(built, target)
     return ResolvedDataset(target, "built", f"built CPython {pin_obj.version} ({built.manifest['source_kind']} source) "
                                             f"at {target}")
+
+
+def _refuse_a_differing_folder(pin_obj, source: str, pin: str, spelling: Spelling) -> None:
+    """Before a build is announced: a source folder whose files' hashes differ from the pin's is refused now (the
+    build would refuse it too, after saying it was building)."""
+    from ..sources.fetch import is_tarball
+    from ..sources.lib_files import find_lib_dir, scope_hashes
+
+    if is_tarball(source) or not pin_obj.files:
+        return  # a tarball is verified by its sha256; a tarball-only pin is checked by the build
+    lib = find_lib_dir(Path(source))
+    present = scope_hashes(lib)
+    differing = [path for path, digest in present.items() if pin_obj.files.get(path) != digest]
+    differing += [f"{path} (missing)" for path in sorted(set(pin_obj.files) - set(present))]
+    if not differing:
+        return
+    shown = ", ".join(differing[:5]) + (" ..." if len(differing) > 5 else "")
+    hint = (f"; no pin was given, so it was checked against {pin_obj.version}: name its own release with "
+            f"{spelling.pin}" if pin in ("auto", "", None) else "")
+    raise RetrievalError(f"{len(differing)} file(s) in {lib} differ from the CPython {pin_obj.version} manifest "
+                         f"({shown}); use the pinned release, or pass {_allow_flag(spelling)} to build from it anyway "
+                         f"(the log then says the source does not match){hint}")
 
 
 def _allow_flag(spelling: Spelling) -> str:
