@@ -70,7 +70,7 @@ def test_every_reply_fault_is_a_recorded_zero_with_its_reason(small_ds, tmp_path
     assert summary["results"]["cpython_retrieval_t25"]["unscored_reply,none"] > 0
 
 
-@pytest.mark.parametrize("fault", TRANSPORT_FAULTS)
+@pytest.mark.parametrize("fault", [f if f == "500" else pytest.param(f, marks=pytest.mark.slow) for f in TRANSPORT_FAULTS])
 def test_transport_failures_end_in_one_line_with_answered_rows_kept(small_ds, tmp_path, fault):
     """Three healthy replies, then the fault for good (a storm): one error line, exit 1, 3 rows kept and scored."""
     with FaultyChatServer(lambda n: "ok" if n < 3 else fault) as server:
@@ -92,8 +92,8 @@ def test_concurrent_requests_are_checked_too(small_ds, tmp_path):
     assert rows and all(row["score"] == 0.0 and "length" in unscored_reason(row["resps"][0][0]) for row in rows)
 
 
-@pytest.mark.parametrize("gen_kwargs", ["max_gen_toks=-1000000", "max_gen_toks=0", "max_tokens=-5",
-                                        "max_gen_toks=12.5", "max_tokens=abc"])
+@pytest.mark.parametrize("gen_kwargs", ["max_gen_toks=-1000000", *(pytest.param(g, marks=pytest.mark.slow) for g in (
+    "max_gen_toks=0", "max_tokens=-5", "max_gen_toks=12.5", "max_tokens=abc"))])
 def test_an_output_budget_below_one_token_is_refused_in_one_line(small_ds, tmp_path, gen_kwargs):
     with FaultyChatServer(lambda n: "ok") as server:
         proc = run(_args(server.base_url, small_ds, None, "--gen_kwargs", gen_kwargs, window=4096), cwd=tmp_path)
@@ -146,3 +146,21 @@ def test_an_unscored_response_scores_zero_even_when_it_contains_the_answer():
     out = process_results(doc, [text])
     assert out["score"] == 0.0 and out["substring_match"] == 0.0 and out["unscored_reply"] == 1.0
     assert "memorized_hit" not in out
+
+
+# --- labels on the lm-eval path ------------------------------------------------------------------------------------
+
+def test_metadata_source_must_match_the_pin_unless_allow_mismatch(tmp_path, monkeypatch):
+    from cpython_retrieval.dataset import resolve
+    from cpython_retrieval.errors import RetrievalError
+    from cpython_retrieval.lm_eval_tasks import utils
+
+    from ..core.test_corpus_and_sources import GOOD, make_lib
+
+    monkeypatch.setattr(resolve, "user_cache_dir", lambda name: str(tmp_path / "cache"))
+    lib = make_lib(tmp_path / "src", {f"m{i}.py": GOOD.replace("Alpha", f"Alpha{i}") for i in range(6)})
+    with pytest.raises(RetrievalError) as err:
+        utils.load_docs("T25", pin="3.13.0", source=str(lib), context_window=10**6)
+    assert '"allow_mismatch": true' in str(err.value) and "\n" not in str(err.value)
+    docs = utils.load_docs("T25", pin="3.13.0", source=str(lib), allow_mismatch=True, context_window=10**6)["test"]
+    assert len(docs) and all(d["cpython_version"] == "3.13.0" and d["source_matches_pin"] is False for d in docs)
