@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..adapters.reply_checks import finish_problem, model_problem, text_problem
@@ -105,14 +106,13 @@ def _prompt_key(prompt: Any) -> str | None:
 class _Record:
     """Which doc each prompt belongs to, and the rows answered so far (for a failure's partial file)."""
 
-    def __init__(self) -> None:
+    def __init__(self, score: Callable[[dict[str, Any], list[Any]], dict[str, float]] | None) -> None:
+        self.score = score
         self.lock = threading.Lock()
         self.docs: dict[str, tuple[str, dict[str, Any]]] = {}
         self.answered: list[dict[str, Any]] = []
 
     def add(self, prompts: Any, answers: Any) -> None:
-        from .utils import process_results
-
         if not isinstance(prompts, (list, tuple)) or not isinstance(answers, (list, tuple)):
             return
         for prompt, answer in zip(prompts, answers, strict=False):
@@ -124,20 +124,23 @@ class _Record:
                    "question_type": doc.get("question_type"), "response": answer,
                    "unscored_reason": unscored_reason(answer)}
             try:
-                row.update(process_results(doc, [answer]))
+                row.update(self.score(doc, [answer]) if self.score else {})
             except Exception as exc:  # noqa: BLE001 - kept unscored rather than lost
                 row["score_error"] = f"{type(exc).__name__}: {exc}"
             with self.lock:
                 self.answered.append(row)
 
 
-def install_reply_checks(lm: Any) -> bool:
-    """Put the hooks on `lm` (once); True when it is an lm-eval API model that now has them."""
+def install_reply_checks(lm: Any, score: Callable[[dict[str, Any], list[Any]], dict[str, float]] | None = None) -> bool:
+    """Put the hooks on `lm` (once); True when it is an lm-eval API model that now has them.
+
+    `score(doc, [response])` gives the metrics a kept row carries (the tasks pass `utils.process_results`).
+    """
     if lm is None or getattr(lm, _MARK, False):
         return bool(lm is not None)
     if "TemplateAPI" not in {cls.__name__ for cls in type(lm).__mro__}:
         return False
-    record = _Record()
+    record = _Record(score)
     parse = lm.parse_generations
     generate_until = lm.generate_until
     amodel_call = getattr(lm, "amodel_call", None)
