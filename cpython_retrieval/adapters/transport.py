@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, AsyncIterator, Iterator
 
 try:  # retried by Inspect's model layer whatever the provider (Model.should_retry)
     from inspect_ai.model._stream import NoStreamDataError as _RetriedByInspect

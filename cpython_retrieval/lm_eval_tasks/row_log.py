@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, Iterator
 
 from . import GROUP
 

@@ -145,7 +145,7 @@ def _load_docs(cpr_tier: str, metadata: dict[str, Any]) -> dict[str, datasets.Da
     if rows and not no_context:
         _guard(task, rows, directory, metadata)
     if found:
-        install_reply_checks(lm, score=process_results)  # only a finished reply of the requested model is scored (replies.py)
+        install_reply_checks(lm, score=process_results)  # only finished replies are scored (replies.py)
     identity = dataset_identity(manifest)
     mismatch = source_mismatch(manifest)
     if mismatch is not None:
