@@ -92,7 +92,8 @@ class Tally:
             self.add(klass, "traceback", f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)}")
 
     def table(self) -> str:
-        lines = ["| class | attempts | refused | recovered | silently wrong | tracebacks |", "|---|---|---|---|---|---|"]
+        lines = ["| class | attempts | refused | recovered | silently wrong | tracebacks |",
+                 "|---|---|---|---|---|---|"]
         total = dict.fromkeys(OUTCOMES, 0)
         for klass, counts in self.counts.items():
             n = sum(counts.values())
@@ -108,7 +109,8 @@ def one_line(text: str) -> bool:
 
 
 def make_lib(root: Path, n: int = 6, undecodable: bool = False) -> Path:
-    good = ('class Alpha{i}:\n    """Alpha{i} does one thing."""\n    def run(self, n: int) -> int:\n        return n\n\n'
+    good = ('class Alpha{i}:\n    """Alpha{i} does one thing."""\n'
+            '    def run(self, n: int) -> int:\n        return n\n\n'
             'def helper{i}(a, b):\n    return a\n')
     lib = root / "Lib"
     (lib / "collections").mkdir(parents=True)
@@ -174,7 +176,8 @@ def lm_eval_classes(tally: Tally, dataset: Path, work: Path, rng: random.Random)
         kept = [json.loads(x) for x in partial[0].read_text().splitlines()] if partial else []
         if "Traceback" in proc.stderr:
             tally.add(klass, "traceback", proc.stderr[-800:])
-        elif proc.returncode == 1 and last.startswith("error: ") and len(kept) == 3 and all(r["score"] == 1.0 for r in kept):
+        elif (proc.returncode == 1 and last.startswith("error: ") and len(kept) == 3
+              and all(r["score"] == 1.0 for r in kept)):
             tally.add(klass, "refused")
         else:
             tally.add(klass, "silently wrong", f"rc {proc.returncode}, {len(kept)} kept, last {last[:200]}")
@@ -245,7 +248,8 @@ def labels(tally: Tally, work: Path, small_ds: Path) -> None:
     except RetrievalError as exc:
         tally.add(klass, "refused" if one_line(str(exc)) else "silently wrong", str(exc))
 
-    stamped = [("gpt-4o", "gpt-4o-mini"), ("gpt-4o", "gpt-4"), ("oracle", "someone-else"), ("llama-3-8b", "llama-3-70b"),
+    stamped = [("gpt-4o", "gpt-4o-mini"), ("gpt-4o", "gpt-4"), ("oracle", "someone-else"),
+               ("llama-3-8b", "llama-3-70b"),
                ("claude-sonnet-4", "claude-opus-4"), ("qwen2.5-7b", "qwen2.5-72b"), ("model", "model-evil"),
                ("openai/gpt-4.1", "gpt-4.1-nano")]
     for requested, reported in stamped:

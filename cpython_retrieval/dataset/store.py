@@ -135,7 +135,7 @@ def manifest_digest(manifest: dict[str, Any]) -> str:
 
 
 def is_dataset_folder(directory: str | Path) -> bool:
-    """A folder this tool wrote (its manifest names this generator); see `foreign_files` for what `--out` may replace."""
+    """A folder this tool wrote (its manifest names this generator); `foreign_files` says what `--out` may replace."""
     try:
         manifest = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -176,7 +176,7 @@ def _build_writes(name: str) -> bool:
 
 
 def check_output_dir(out: str | Path) -> Path:
-    """Refuse, before any long work, an `--out` that is a file, holds anything but a previous build, or is unwritable."""
+    """Refuse, before any long work, an `--out` that is a file, holds anything but a build, or is unwritable."""
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise RetrievalError(f"--out {out} is a file; choose a new or empty folder")
@@ -184,8 +184,9 @@ def check_output_dir(out: str | Path) -> Path:
         foreign = foreign_files(out)
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-            raise RetrievalError(f"--out {out} holds files that are not a previous build's own ({shown}); nothing there "
-                                 "is deleted: choose a new or empty folder (a previous build's folder is replaced whole)")
+            raise RetrievalError(f"--out {out} holds files that are not a previous build's own ({shown}); nothing "
+                                 "there is deleted: choose a new or empty folder (a previous build's folder is "
+                                 "replaced whole)")
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -316,11 +317,13 @@ def _verified_table(directory: str | Path, name: str, columns: list[str] | None 
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DatasetCorrupt(f"{directory}: {name} cannot be read ({exc.strerror or exc}); the folder is incomplete") from exc
+        raise DatasetCorrupt(f"{directory}: {name} cannot be read ({exc.strerror or exc}); the folder is "
+                             "incomplete") from exc
     actual = hashlib.sha256(raw).hexdigest()
     if expected is None or actual != expected:
         raise DatasetCorrupt(f"{directory}: {name} has sha256 {actual[:12]}..., its manifest says "
-                             f"{(expected or 'nothing')[:12]}... (changed since it was verified); the folder is corrupt")
+                             f"{(expected or 'nothing')[:12]}... (changed since it was verified); the folder is "
+                             "corrupt")
     return pq.read_table(pa.BufferReader(raw), columns=columns)
 
 
@@ -333,8 +336,8 @@ def verified_path(directory: str | Path) -> str:
     """
     folder = Path(directory).expanduser()
     if not (folder / MANIFEST).is_file():
-        raise RetrievalError(f"{directory} is not a cpython-retrieval dataset folder (no manifest.json); build one with "
-                             "`cpython-retrieval build --out DIR`")
+        raise RetrievalError(f"{directory} is not a cpython-retrieval dataset folder (no manifest.json); build one "
+                             "with `cpython-retrieval build --out DIR`")
     verify_dataset(folder)
     return str(folder)
 

@@ -375,7 +375,8 @@ def find_guard_error(exc: BaseException | None) -> BaseException | None:
 
 __all__ = [
     "Backend", "ContextWindowError", "DEFAULT_MARGIN", "Requirement", "TEMPLATE_SLACK", "TRUNCATION_PATTERNS",
-    "TruncationDetected", "TruncationTripwire", "check_context_window", "check_output_budget", "declared_window", "describe_backend",
+    "TruncationDetected", "TruncationTripwire", "check_context_window",
+    "check_output_budget", "declared_window", "describe_backend",
     "exact_token_count", "find_guard_error", "install_tripwire", "live_evaluation", "requirement",
     "truncation_tripwire", "uninstall_tripwire",
 ]

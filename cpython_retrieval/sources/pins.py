@@ -32,8 +32,9 @@ PIN_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
 def check_pin_name(version: str) -> str:
     """`version` if it can be a release name; else one clear error (a `/` or `..` would become a path)."""
     if not isinstance(version, str) or not PIN_NAME.fullmatch(version) or ".." in version:
-        raise RetrievalError(f"{version!r} is not a CPython release name (letters, digits, '.', '+', '_', '-', e.g. "
-                             f"3.13.0); supported pins: {', '.join(available_pins())}, or a pin file path ending in .json")
+        raise RetrievalError(f"{version!r} is not a CPython release name (letters, digits, '.', '+', '_', '-', "
+                             f"e.g. 3.13.0); supported pins: {', '.join(available_pins())}, or a pin file path "
+                             "ending in .json")
     return version
 
 

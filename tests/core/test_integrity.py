@@ -96,7 +96,8 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path):
     again = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache", allow_mismatch=True)
     assert again.origin == "built" and again.path == first.path  # rebuilt in place, not reused
     assert read_manifest(again.path)["fingerprint"] == before
-    assert resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache", allow_mismatch=True).origin == "cached-build"
+    assert resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache",
+                           allow_mismatch=True).origin == "cached-build"
 
 
 def test_an_edited_source_folder_is_a_new_build(tmp_path):

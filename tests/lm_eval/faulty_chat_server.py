@@ -70,7 +70,8 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - quiet
         pass
 
-    def _send(self, status: int, data: bytes, content_type: str = "application/json", length: int | None = None) -> None:
+    def _send(self, status: int, data: bytes, content_type: str = "application/json",
+              length: int | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data) if length is None else length))

@@ -70,7 +70,8 @@ def test_every_reply_fault_is_a_recorded_zero_with_its_reason(small_ds, tmp_path
     assert summary["results"]["cpython_retrieval_t25"]["unscored_reply,none"] > 0
 
 
-@pytest.mark.parametrize("fault", [f if f == "500" else pytest.param(f, marks=pytest.mark.slow) for f in TRANSPORT_FAULTS])
+@pytest.mark.parametrize("fault", [f if f == "500" else pytest.param(f, marks=pytest.mark.slow)
+                                   for f in TRANSPORT_FAULTS])
 def test_transport_failures_end_in_one_line_with_answered_rows_kept(small_ds, tmp_path, fault):
     """Three healthy replies, then the fault for good (a storm): one error line, exit 1, 3 rows kept and scored."""
     with FaultyChatServer(lambda n: "ok" if n < 3 else fault) as server:
