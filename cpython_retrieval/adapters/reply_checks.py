@@ -9,7 +9,7 @@ the model that was asked:
 - `text_problem`: the text holds U+FFFD or a lone surrogate, i.e. the body was not valid UTF-8 (`requests`
   decodes such a body with replacement characters instead of failing).
 - `model_problem`: the reply is stamped with another model's name. A server may add a snapshot suffix
-  (`gpt-4o` -> `gpt-4o-2024-08-06`, `claude-x` -> `claude-x-20241022`) or a provider prefix; anything else
+  (`gpt-4o` -> `gpt-4o-2024-08-06`, `claude-x-latest` -> `claude-x-20241022`) or a provider prefix; anything else
   (`gpt-4o` -> `gpt-4o-mini`) is another model.
 """
 
@@ -27,6 +27,7 @@ _KNOWN = {
 }
 #: What may follow a requested model name in the name a server stamps on its reply: a snapshot date or version.
 _SNAPSHOT = re.compile(r"[-@:_.]?(\d{4}-?\d{2}-?\d{2}|\d{4}|\d{8}|v?\d+(\.\d+)*|latest|preview(-\d{2}-\d{2})?)")
+_ALIAS = re.compile(r"[-@:](latest|preview)$")
 _UNDECODABLE = re.compile("[\ufffd\ud800-\udfff]")
 
 
@@ -52,8 +53,10 @@ def text_problem(text: object) -> str | None:
 
 
 def _names(name: str) -> set[str]:
+    """A name, without its provider prefix, and without an alias suffix (`-latest` resolves to a dated name)."""
     name = name.strip().lower()
-    return {name, name.rsplit("/", 1)[-1]}
+    names = {name, name.rsplit("/", 1)[-1]}
+    return names | {_ALIAS.sub("", n) for n in names}
 
 
 def model_problem(requested: object, reported: object) -> str | None:

@@ -135,9 +135,12 @@ def test_check_outputs_marks_every_problem(outputs, reason):
     assert choice["message"]["content"].startswith(UNSCORED_PREFIX) and reason in choice["message"]["content"]
 
 
-def test_a_finished_reply_is_untouched_and_a_snapshot_name_is_the_same_model():
-    outputs = _chat("json.decoder", model="gpt-4o-2024-08-06")
-    assert check_outputs(outputs, "gpt-4o") == outputs
+@pytest.mark.parametrize("requested, reported", [("gpt-4o", "gpt-4o-2024-08-06"), ("oracle", "cpython_retrieval/oracle"),
+                                                  ("claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022"),
+                                                  ("openai/gpt-4.1", "gpt-4.1"), ("Org/Model-7B", "org/model-7b")])
+def test_a_finished_reply_is_untouched_and_a_snapshot_name_is_the_same_model(requested, reported):
+    outputs = _chat("json.decoder", model=reported)
+    assert check_outputs(outputs, requested) == outputs
 
 
 def test_an_unscored_response_scores_zero_even_when_it_contains_the_answer():
