@@ -69,8 +69,6 @@ def _set_text(choice: dict[str, Any], text: str) -> None:
 def check_outputs(outputs: Any, requested_model: object) -> Any:
     """A copy of a server's reply(ies) where every choice that is not a finished reply of the requested model has
     its text replaced by `unscored_text(reason)`; choices get a valid `index` (so lm-eval's parser cannot fail)."""
-    if outputs is None:
-        return outputs
     single = not isinstance(outputs, list)
     checked = []
     for out in [outputs] if single else outputs:

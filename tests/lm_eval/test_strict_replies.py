@@ -129,6 +129,7 @@ def _chat(content, finish="stop", model="oracle", **extra):
     (_chat(None), "no text"),
     ({"choices": []}, "no choices"),
     ("not a dict", "no choices"),
+    (None, "no choices"),
 ])
 def test_check_outputs_marks_every_problem(outputs, reason):
     (choice,) = check_outputs(outputs, "oracle" if "gpt" not in json.dumps(outputs) else "gpt-4o")["choices"]
