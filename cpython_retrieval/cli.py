@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--private", action="store_true", help="create the repo private")
     pub.add_argument("--dry-run", action="store_true", help="print the files and commit message, send nothing")
 
+    ver = sub.add_parser("verify",
+                         help="check a dataset folder's files against its manifest (before datasets.load_dataset)",
+                         description="Re-hash every file a dataset folder's manifest lists; exit 0 and print its "
+                                     "identity if all match, else one error line and exit 2. "
+                                     "`datasets.load_dataset(DIR, ...)` itself checks nothing.")
+    ver.add_argument("directory", type=Path, help="a folder written by `cpython-retrieval build`")
+
     rep = sub.add_parser("report", help="tables and charts from Inspect logs and lm-eval --log_samples output",
                          description="Read eval logs of the cpython_retrieval tasks (one or many models) and write report.md (or report.html), summary.json and PNG charts.")
     rep.add_argument("logs", nargs="+", type=Path, help="Inspect log files (*.eval), lm-eval --output_path folders, or folders holding them")
@@ -180,6 +187,15 @@ def _run(args: argparse.Namespace) -> int:
         commit = publish(plan, args.directory)
         print(f"published {plan.repo_id}@{plan.tag} (commit {commit}); load it with "
               f"datasets.load_dataset({plan.repo_id!r}, 'T25', revision={plan.tag!r})")
+        return 0
+    if args.command == "verify":
+        from .dataset.store import dataset_identity, verified_path, verify_dataset
+
+        folder = Path(verified_path(args.directory))
+        identity = dataset_identity(verify_dataset(folder))
+        print(f"{folder}: every file matches its manifest (CPython {identity['cpython_version']}, fingerprint "
+              f"{identity['dataset_fingerprint'][:12]}..., "
+              f"source_matches_pin {str(identity['source_matches_pin']).lower()})")
         return 0
     if args.command == "report":
         from .report import make_report, read_records

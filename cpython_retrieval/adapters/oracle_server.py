@@ -147,6 +147,25 @@ def prompt_text(body: dict[str, Any]) -> str:
     return str(prompt)
 
 
+def request_problem(body: dict[str, Any], *, chat: bool) -> str | None:
+    """What makes a request body unanswerable (HTTP 400), or None: chat needs `messages`, a non-empty list of
+    objects whose `content` is text or a list of parts; completions need `prompt`, text or a list of texts."""
+    if chat:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return "`messages` must be a non-empty list"
+        for message in messages:
+            if not isinstance(message, dict) or not isinstance(message.get("content"), (str, list)):
+                return "each message must be an object whose `content` is a string or a list of parts"
+            if isinstance(message["content"], list) and not all(isinstance(p, dict) for p in message["content"]):
+                return "each content part must be an object"
+        return None
+    prompt = body.get("prompt")
+    if isinstance(prompt, str) or isinstance(prompt, list) and prompt and all(isinstance(p, str) for p in prompt):
+        return None
+    return "`prompt` must be a string or a non-empty list of strings"
+
+
 class OracleServer(ThreadingHTTPServer):
     """One thread per connection; connections are kept alive between requests, as HTTP/1.1 clients expect.
 
@@ -230,6 +249,10 @@ def stop_oracle_server(server: OracleServer) -> None:
         server._thread.join(timeout=5)
 
 
+#: Larger request bodies get HTTP 413 (a T1000 prompt is about 4 MB).
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
     #: Seconds an idle kept-alive connection stays open: longer than clients keep idle connections
@@ -267,20 +290,62 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
+    def _bad_request(self, message: str, status: int = 400) -> None:
+        """An error reply, then the connection closed: the body may not have been read, so it cannot be reused."""
+        self.close_connection = True
+        self._json(status, {"error": {"message": message, "type": "invalid_request_error", "code": status}})
+
+    def _read_body(self) -> dict[str, Any] | None:
+        """The request's JSON object, or None after answering 400/413 (never a dropped connection or a traceback)."""
+        raw_length = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding"):
+            self._bad_request("chunked request bodies are not supported; send Content-Length")
+            return None
         try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except json.JSONDecodeError:
-            self._json(400, {"error": {"message": "invalid JSON body", "type": "invalid_request_error"}})
+            length = int(raw_length) if raw_length is not None else 0
+        except ValueError:
+            self._bad_request(f"Content-Length {raw_length!r} is not a number")
+            return None
+        if length < 0:
+            self._bad_request(f"Content-Length {length} is negative")
+            return None
+        if length > MAX_BODY_BYTES:
+            self._bad_request(f"request body of {length:,} bytes is over {MAX_BODY_BYTES:,}", status=413)
+            return None
+        raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:
+            self._bad_request(f"request body ended after {len(raw):,} of {length:,} bytes")
+            return None
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else {}
+        except UnicodeDecodeError as exc:
+            self._bad_request(f"request body is not UTF-8 ({exc.reason} at byte {exc.start})")
+            return None
+        except ValueError:
+            self._bad_request("invalid JSON body")
+            return None
+        if not isinstance(body, dict):
+            self._bad_request(f"request body must be a JSON object, not {type(body).__name__}")
+            return None
+        return body
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self._read_body()
+        if body is None:
             return
         route = self.path.rstrip("/")
-        if route in ("/v1/chat/completions", "/chat/completions"):
-            self._complete(body, chat=True)
-        elif route in ("/v1/completions", "/completions"):
-            self._complete(body, chat=False)
-        else:
+        if route not in ("/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions"):
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            return
+        chat = route.endswith("chat/completions")
+        problem = request_problem(body, chat=chat)
+        if problem:
+            self._bad_request(problem)
+            return
+        try:
+            self._complete(body, chat=chat)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed request, not a server fault
+            self._bad_request(f"malformed request: {type(exc).__name__}: {exc}"[:500])
 
     # -- the answer --
     def _complete(self, body: dict[str, Any], *, chat: bool) -> None:

@@ -11,9 +11,10 @@ from .store import (
     load_rows,
     load_tier,
     read_manifest,
+    verified_path,
     verify_dataset,
     write_dataset,
 )
 
 __all__ = ["DatasetCorrupt", "dataset_tiers", "load_contexts", "load_rows", "load_tier", "read_manifest",
-           "verify_dataset", "write_dataset"]
+           "verified_path", "verify_dataset", "write_dataset"]

@@ -59,8 +59,12 @@ class ResolvedDataset:
 
 def resolve_dataset(dataset: str | None = None, *, revision: str | None = None, pin: str | None = None,
                     source: str | None = None, cache_dir: Path | None = None,
-                    spelling: Spelling = CLI_SPELLING, size: str = "default") -> ResolvedDataset:
-    """The dataset to run; `size` picks a size of the bundled canonical dataset (see `canonical.CANONICAL_SIZES`)."""
+                    spelling: Spelling = CLI_SPELLING, allow_mismatch: bool = False,
+                    size: str = "default") -> ResolvedDataset:
+    """The folder to run. A `source` that differs from `pin` is refused unless `allow_mismatch` (then the dataset's
+    manifest lists the files that differ or were dropped, and `dataset_identity` says so); `pin`/`source` beside an
+    explicit `dataset` would have no effect, so they are refused unless they name the dataset's own pin. `size`
+    picks a size of the bundled canonical dataset (see `canonical.CANONICAL_SIZES`)."""
     check_size(size)
     if size != "default" and (dataset or source or pin not in (None, "", "canonical")):
         raise RetrievalError(f"{spelling.size} picks a size of the bundled canonical dataset, so it cannot be combined "
@@ -69,15 +73,31 @@ def resolve_dataset(dataset: str | None = None, *, revision: str | None = None, 
     if dataset:
         local = Path(dataset).expanduser()
         if local.exists():
-            read_manifest(local)  # verified here: a broken folder fails now, not mid-run
-            return ResolvedDataset(local, "local", f"local folder {local}")
-        return _from_hub(dataset, revision, spelling)
+            manifest = read_manifest(local)  # verified here: a broken folder fails now, not mid-run
+            resolved = ResolvedDataset(local, "local", f"local folder {local}")
+        else:
+            resolved = _from_hub(dataset, revision, spelling)
+            manifest = read_manifest(resolved.path)
+        _refuse_ignored_arguments(manifest, pin, source, spelling)
+        return resolved
     if pin in (None, "", "canonical") and not source:
         return _canonical(size)
     try:
-        return _cached_build(pin or "auto", source, cache_dir)
+        return _cached_build(pin or "auto", source, cache_dir, allow_mismatch, spelling)
     except SourceUnavailable as exc:
         raise exc.with_flag(spelling.source) from None
+
+
+def _refuse_ignored_arguments(manifest: dict, pin: str | None, source: str | None, spelling: Spelling) -> None:
+    """`dataset` decides the questions: a `pin` other than its own, or any `source`, would be silently ignored."""
+    own = (manifest.get("pin") or {}).get("version")
+    if source:
+        raise RetrievalError(f"{spelling.dataset} and {spelling.source} were both given, but a dataset's questions are "
+                             f"already built (CPython {own}), so the source would have no effect; pass one of them")
+    if pin not in (None, "", "auto", "canonical") and pin != own:
+        raise RetrievalError(f"{spelling.dataset} was built from CPython {own}, but pin {pin} was asked for "
+                             f"({spelling.pin}): the pin would have no effect; drop it, or build that pin instead of "
+                             "the dataset")
 
 
 def _canonical(size: str = "default") -> ResolvedDataset:
@@ -125,30 +145,86 @@ def _looks_like_a_path(text: str, path: Path) -> bool:
     return path.parent.is_dir()
 
 
-def _cached_build(pin: str, source: str | None, cache_dir: Path | None) -> ResolvedDataset:
+def _cached_build(pin: str, source: str | None, cache_dir: Path | None, allow_mismatch: bool,
+                  spelling: Spelling) -> ResolvedDataset:
     from ..generate.stages import resolve_pin
 
-    pin_obj = resolve_pin(pin, source, allow_mismatch=source is not None)
+    try:
+        pin_obj = resolve_pin(pin, source, allow_mismatch=allow_mismatch)
+    except RetrievalError as exc:
+        raise RetrievalError(str(exc).replace("--allow-mismatch", _allow_flag(spelling))) from None
     root = Path(cache_dir or user_cache_dir("cpython-retrieval")) / "datasets"
     key = f"cpython-{pin_obj.version}-gen{__version__}-{generator_fingerprint()}-seed0"
     if source is not None:
-        key += "-" + source_content_key(source)
+        key += "-" + source_content_key(source) + ("-mismatch" if allow_mismatch else "")
+        if not allow_mismatch:
+            _refuse_a_differing_folder(pin_obj, source, pin, spelling)
     target = root / key
-    if (target / "manifest.json").is_file():
+    if target.exists():
         try:
             read_manifest(target)
             return ResolvedDataset(target, "cached-build", f"cached build of CPython {pin_obj.version} at {target}")
-        except RetrievalError as exc:
+        except RetrievalError as exc:  # a damaged entry (a flipped byte, its manifest gone) is the cache's own: rebuilt
             logger.warning("cached dataset %s is unusable (%s); rebuilding it", target, exc)
-            shutil.rmtree(target, ignore_errors=True)
+            _remove_cache_entry(target)
     from ..generate.stages import build_dataset
     from .store import write_dataset
 
     logger.warning("building CPython %s tiers into %s (once; later runs reuse it)", pin_obj.version, target)
-    built = build_dataset(pin=pin, source=source, allow_mismatch=source is not None, cache_dir=cache_dir)
+    try:
+        built = build_dataset(pin=pin, source=source, allow_mismatch=allow_mismatch, cache_dir=cache_dir)
+    except SourceUnavailable:
+        raise
+    except RetrievalError as exc:  # a source that differs from the pin: the fix in the caller's own spelling
+        text = str(exc).replace("--allow-mismatch", _allow_flag(spelling))
+        if "differ from the CPython" in text and pin in ("auto", "", None):
+            text += f" (no pin was given, so the source was checked against {pin_obj.version}: name its own " \
+                    f"release with {spelling.pin})"
+        raise RetrievalError(text) from None
     write_dataset(built, target)
     return ResolvedDataset(target, "built", f"built CPython {pin_obj.version} ({built.manifest['source_kind']} source) "
                                             f"at {target}")
+
+
+def _refuse_a_differing_folder(pin_obj, source: str, pin: str, spelling: Spelling) -> None:
+    """Before a build is announced: a source folder whose files' hashes differ from the pin's is refused now (the
+    build would refuse it too, after saying it was building)."""
+    from ..sources.fetch import is_tarball
+    from ..sources.lib_files import find_lib_dir, scope_hashes
+
+    if is_tarball(source) or not pin_obj.files:
+        return  # a tarball is verified by its sha256; a tarball-only pin is checked by the build
+    lib = find_lib_dir(Path(source))
+    present = scope_hashes(lib)
+    differing = [path for path, digest in present.items() if pin_obj.files.get(path) != digest]
+    differing += [f"{path} (missing)" for path in sorted(set(pin_obj.files) - set(present))]
+    if not differing:
+        return
+    shown = ", ".join(differing[:5]) + (" ..." if len(differing) > 5 else "")
+    hint = (f"; no pin was given, so it was checked against {pin_obj.version}: name its own release with "
+            f"{spelling.pin}" if pin in ("auto", "", None) else "")
+    raise RetrievalError(f"{len(differing)} file(s) in {lib} differ from the CPython {pin_obj.version} manifest "
+                         f"({shown}); use the pinned release, or pass {_allow_flag(spelling)} to build from it anyway "
+                         f"(the log then says the source does not match){hint}")
+
+
+def _allow_flag(spelling: Spelling) -> str:
+    """How this caller asks for a mismatched source explicitly."""
+    if spelling is INSPECT_SPELLING:
+        return "-T allow_mismatch=true"
+    if spelling is LM_EVAL_SPELLING:
+        return "--metadata '{\"allow_mismatch\": true}'"
+    return "--allow-mismatch"
+
+
+def _remove_cache_entry(target: Path) -> None:
+    """Delete a damaged cache entry (a folder or a stray file at its path); one that cannot be removed is an error."""
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target, ignore_errors=True)
+    else:
+        target.unlink(missing_ok=True)
+    if target.exists():
+        raise RetrievalError(f"cannot remove the damaged cache entry {target}; delete it by hand and run again")
 
 
 #: Modules that decide a dataset's content; the framework adapters, scorers, report and bundled data do not.

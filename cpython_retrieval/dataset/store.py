@@ -135,7 +135,7 @@ def manifest_digest(manifest: dict[str, Any]) -> str:
 
 
 def is_dataset_folder(directory: str | Path) -> bool:
-    """A folder this tool wrote (so `--out` may replace it)."""
+    """A folder this tool wrote (its manifest names this generator); `foreign_files` says what `--out` may replace."""
     try:
         manifest = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -143,14 +143,50 @@ def is_dataset_folder(directory: str | Path) -> bool:
     return isinstance(manifest, dict) and manifest.get("generator") == GENERATOR
 
 
+def foreign_files(directory: str | Path) -> list[str]:
+    """Paths in `directory` that are not a previous build's own files, sorted (empty: `--out` may replace it whole).
+
+    A build's own files are `manifest.json` (naming this generator, with its own digest intact) and what that
+    manifest lists in `data_files` among the names a build writes (`README.md`, `LICENSE`, `data/*.parquet`), plus
+    the `data/` folder. Anything else is the user's: a note, a thesis, a file the manifest does not list, or one a
+    manifest lists that no build writes.
+    """
+    folder = Path(directory)
+    present = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    if not present:
+        return []
+    owned: set[str] = set()
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if (isinstance(manifest, dict) and manifest.get("generator") == GENERATOR
+            and isinstance(manifest.get("data_files"), dict) and manifest["data_files"]
+            and manifest.get("manifest_sha256") == manifest_digest(manifest)):
+        listed = {str(name) for name in manifest["data_files"] if _build_writes(str(name))}
+        owned = {MANIFEST, "data", *listed}
+    return [name for name in present if name not in owned or (folder / name).is_symlink()]
+
+
+def _build_writes(name: str) -> bool:
+    """A name `_write_into` can write: README.md, LICENSE, data/<name>.parquet."""
+    parts = name.split("/")
+    return name in (CARD, LICENSE) or (len(parts) == 2 and parts[0] == "data" and parts[1].endswith(".parquet")
+                                       and parts[1] not in (".parquet", "..parquet"))
+
+
 def check_output_dir(out: str | Path) -> Path:
-    """Refuse, before any long work, an `--out` that is a file, a non-empty foreign folder, or unwritable."""
+    """Refuse, before any long work, an `--out` that is a file, holds anything but a build, or is unwritable."""
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise RetrievalError(f"--out {out} is a file; choose a new or empty folder")
-    if out.is_dir() and any(out.iterdir()) and not is_dataset_folder(out):
-        raise RetrievalError(f"--out {out} is not empty and not a cpython-retrieval dataset folder; choose a new or "
-                             "empty folder (a previous build's folder is replaced whole)")
+    if out.is_dir():
+        foreign = foreign_files(out)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise RetrievalError(f"--out {out} holds files that are not a previous build's own ({shown}); nothing "
+                                 "there is deleted: choose a new or empty folder (a previous build's folder is "
+                                 "replaced whole)")
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -193,33 +229,15 @@ def _write_into(built: BuiltDataset, folder: Path) -> None:
 
 # --- reading, verified ----------------------------------------------------------------------------
 
-_VERIFIED: dict[tuple, dict[str, Any]] = {}
-
-
 def read_manifest(directory: str | Path) -> dict[str, Any]:
-    """The folder's manifest, after checking every file it lists (again whenever a listed file changes)."""
+    """The folder's manifest, after checking every file it lists, every time (no cache keyed on size or mtime: a
+    file rewritten in place with both kept is caught; hashing a dataset folder takes milliseconds)."""
     folder = Path(directory)
     path = folder / MANIFEST
     if not path.is_file():
         raise RetrievalError(f"{directory} is not a cpython-retrieval dataset folder (no manifest.json); build one with "
                              "`cpython-retrieval build --out DIR`")
-    raw = path.read_bytes()
-    key = (str(folder.resolve()), hashlib.sha256(raw).hexdigest(), _stats(folder))
-    if key not in _VERIFIED:
-        _VERIFIED[key] = verify_dataset(folder, raw)
-    return _VERIFIED[key]
-
-
-def _stats(folder: Path) -> tuple:
-    """(name, size, mtime) of every file in the folder's data/ and top level: a change anywhere means verify again."""
-    out = []
-    for path in sorted([*folder.glob("*"), *folder.glob("data/*")]):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        out.append((path.name, stat.st_size, stat.st_mtime_ns))
-    return tuple(out)
+    return verify_dataset(folder, path.read_bytes())
 
 
 def verify_dataset(folder: Path, raw: bytes | None = None) -> dict[str, Any]:
@@ -249,9 +267,24 @@ def verify_dataset(folder: Path, raw: bytes | None = None) -> dict[str, Any]:
 
 
 def dataset_identity(manifest: dict[str, Any]) -> dict[str, Any]:
-    """What logs carry to say which questions were asked: pin, generator version, fingerprint."""
-    return {"cpython_version": manifest["pin"]["version"], "generator_version": manifest["generator_version"],
-            "dataset_fingerprint": manifest["fingerprint"]}
+    """What logs carry to say which questions were asked: pin, generator version, fingerprint, and whether the
+    source matched the pin (`source_matches_pin` false: built with an explicit allow-mismatch, so `cpython_version`
+    names the pin asked for, not a verified release; `source_mismatch` lists the files that differ or were dropped)."""
+    mismatches = list(manifest.get("hash_mismatches") or [])
+    unverified = (manifest.get("pin") or {}).get("manifest_origin") == "none"  # an unpinned version: nothing to match
+    identity = {"cpython_version": manifest["pin"]["version"], "generator_version": manifest["generator_version"],
+                "dataset_fingerprint": manifest["fingerprint"], "source_matches_pin": not mismatches and not unverified}
+    if not identity["source_matches_pin"]:
+        identity["source_mismatch_count"] = len(mismatches)
+    return identity
+
+
+def source_mismatch(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The files of a mismatched build that differ from the pin and those dropped (undecodable, ...), or None."""
+    if dataset_identity(manifest)["source_matches_pin"]:
+        return None
+    return {"pin": manifest["pin"]["version"], "differing_files": list(manifest.get("hash_mismatches") or []),
+            "dropped_files": dict(manifest.get("skipped_files") or {})}
 
 
 def dataset_tiers(directory: str | Path) -> list[str]:
@@ -263,16 +296,50 @@ def load_rows(directory: str | Path, tier: str) -> list[dict[str, Any]]:
     tiers = dataset_tiers(directory)
     if tier not in tiers:
         raise RetrievalError(f"{directory} has no tier {tier} (have: {', '.join(tiers)})")
-    return pq.read_table(Path(directory) / "data" / f"{tier}.parquet").to_pylist()
+    return _verified_table(directory, f"data/{tier}.parquet").to_pylist()
 
 
 def load_contexts(directory: str | Path, context_ids=None) -> dict[str, str]:
     """context_id -> text, for every context or just the ones named."""
-    read_manifest(directory)
-    table = pq.read_table(Path(directory) / "data" / f"{CONTEXTS_CONFIG}.parquet", columns=["context_id", "text"])
+    table = _verified_table(directory, f"data/{CONTEXTS_CONFIG}.parquet", columns=["context_id", "text"])
     wanted = None if context_ids is None else set(context_ids)
-    return {cid: text for cid, text in zip(table.column("context_id").to_pylist(), table.column("text").to_pylist())
+    return {cid: text for cid, text in zip(table.column("context_id").to_pylist(), table.column("text").to_pylist(),
+                                           strict=True)
             if wanted is None or cid in wanted}
+
+
+def _verified_table(directory: str | Path, name: str, columns: list[str] | None = None) -> pa.Table:
+    """A data file parsed from the very bytes whose sha256 was just checked against the manifest (so a change
+    between `read_manifest` and the read is caught too)."""
+    manifest = read_manifest(directory)
+    expected = manifest["data_files"].get(name)
+    path = Path(directory) / name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetCorrupt(f"{directory}: {name} cannot be read ({exc.strerror or exc}); the folder is "
+                             "incomplete") from exc
+    actual = hashlib.sha256(raw).hexdigest()
+    if expected is None or actual != expected:
+        raise DatasetCorrupt(f"{directory}: {name} has sha256 {actual[:12]}..., its manifest says "
+                             f"{(expected or 'nothing')[:12]}... (changed since it was verified); the folder is "
+                             "corrupt")
+    return pq.read_table(pa.BufferReader(raw), columns=columns)
+
+
+def verified_path(directory: str | Path) -> str:
+    """`directory` after checking every file against its manifest: the safe way into `datasets.load_dataset`.
+
+    `datasets.load_dataset(DIR, "T25")` reads the parquet files without looking at the manifest, so a flipped byte
+    gives corrupt text; `load_dataset(verified_path(DIR), "T25")` raises DatasetCorrupt instead. It re-hashes every
+    file (no cache), since what happens next is outside this package.
+    """
+    folder = Path(directory).expanduser()
+    if not (folder / MANIFEST).is_file():
+        raise RetrievalError(f"{directory} is not a cpython-retrieval dataset folder (no manifest.json); build one "
+                             "with `cpython-retrieval build --out DIR`")
+    verify_dataset(folder)
+    return str(folder)
 
 
 def load_tier(directory: str | Path, tier: str) -> list[dict[str, Any]]:

@@ -44,8 +44,9 @@ import contextlib
 import logging
 import math
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..errors import RetrievalError
 
@@ -147,7 +148,7 @@ def _int(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -191,6 +192,31 @@ def check_metadata_early(metadata: Any) -> None:
     """
     if isinstance(metadata, dict) and not _truthy(metadata.get(SKIP_KEY)):
         context_margin(metadata)
+
+
+# -- the output budget ---------------------------------------------------------------------------
+
+#: gen_kwargs keys lm-eval's API models read as the output budget (`max_tokens` wins over `max_gen_toks`).
+BUDGET_KEYS = ("max_tokens", "max_gen_toks")
+
+
+def check_output_budget(task: str, gen_kwargs: dict | None) -> int | None:
+    """The `--gen_kwargs` output budget (None when not set), refused unless a whole number of at least 1.
+
+    A budget of 0 or below is never meaningful, and a negative one would make the guard's sum (prompt + budget)
+    smaller than the prompt, letting an over-long prompt through.
+    """
+    budget = None
+    for key in BUDGET_KEYS:
+        if not gen_kwargs or key not in gen_kwargs:
+            continue
+        raw = gen_kwargs[key]
+        value = _int(raw)
+        if value is None or isinstance(raw, float) and raw != int(raw) or value < 1:
+            raise ContextWindowError(f"{task}: --gen_kwargs {key}={raw!r} is not an output budget: give a whole "
+                                     "number of tokens of at least 1 (the tasks' own is 256)")
+        budget = value if budget is None else budget
+    return budget
 
 
 # -- the check ----------------------------------------------------------------------------------
@@ -239,8 +265,9 @@ def check_context_window(task: str, *, o200k_prompt_tokens: int, longest_prompt:
         return None
     margin = context_margin(metadata)  # a bad value is refused whatever the backend
     lm, gen_kwargs, found = live_evaluation()
-    if gen_kwargs and _int(gen_kwargs.get("max_gen_toks")) is not None:
-        max_gen_toks = _int(gen_kwargs["max_gen_toks"])
+    budget = check_output_budget(task, gen_kwargs)
+    if budget is not None:
+        max_gen_toks = budget
     backend = describe_backend(lm if found else None)
     if backend.kind == "dummy":
         logger.info("%s: dummy model, nothing can be truncated; context-window guard passes", task)
@@ -348,7 +375,8 @@ def find_guard_error(exc: BaseException | None) -> BaseException | None:
 
 __all__ = [
     "Backend", "ContextWindowError", "DEFAULT_MARGIN", "Requirement", "TEMPLATE_SLACK", "TRUNCATION_PATTERNS",
-    "TruncationDetected", "TruncationTripwire", "check_context_window", "declared_window", "describe_backend",
+    "TruncationDetected", "TruncationTripwire", "check_context_window",
+    "check_output_budget", "declared_window", "describe_backend",
     "exact_token_count", "find_guard_error", "install_tripwire", "live_evaluation", "requirement",
     "truncation_tripwire", "uninstall_tripwire",
 ]

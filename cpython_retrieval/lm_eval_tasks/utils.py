@@ -29,9 +29,11 @@ from cpython_retrieval.dataset.store import (
     load_contexts,
     load_rows,
     read_manifest,
+    source_mismatch,
 )
 from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.lm_eval_tasks.guard import check_context_window
+from cpython_retrieval.lm_eval_tasks.guard import check_context_window, check_output_budget, live_evaluation
+from cpython_retrieval.lm_eval_tasks.replies import install_reply_checks, unscored_reason
 from cpython_retrieval.prompt import render_prompt
 from cpython_retrieval.question_types import QUESTION_TYPES
 from cpython_retrieval.scorers import rejected_answers, score_answer, substring_match
@@ -60,11 +62,12 @@ def dataset_dir(metadata: dict[str, Any], size: str = "default") -> str:
     name = metadata.get("dataset") or os.environ.get(DATASET_ENV) or None
     revision = metadata.get("dataset_revision") or os.environ.get(REVISION_ENV) or None
     pin, source = metadata.get("pin") or None, metadata.get("source") or None
-    key = (*(str(v) if v else None for v in (name, revision, pin, source)), size)
+    allow = _truthy(metadata.get("allow_mismatch"))
+    key = (*(str(v) if v else None for v in (name, revision, pin, source)), allow, size)
     with _lock:
         if key not in _resolved:
             resolved = resolve_dataset(key[0], revision=key[1], pin=key[2], source=key[3], spelling=LM_EVAL_SPELLING,
-                                       size=size)
+                                       allow_mismatch=allow, size=size)
             logger.info("cpython_retrieval: dataset %s", resolved.description)
             _resolved[key] = str(resolved.path)
         return _resolved[key]
@@ -138,9 +141,19 @@ def _load_docs(cpr_tier: str, metadata: dict[str, Any], size: str = "default") -
             f"with every tier (`cpython-retrieval build --out DIR`, or leave `dataset` unset for the cached build)")
     rows = _select(load_rows(directory, cpr_tier), metadata, task)
     no_context = _truthy(metadata.get("no_context"))
+    lm, gen_kwargs, found = live_evaluation()
+    check_output_budget(task, gen_kwargs)  # whatever the guard's setting: a budget below 1 token is a typo
     if rows and not no_context:
         _guard(task, rows, directory, metadata)
+    if found:
+        install_reply_checks(lm, score=process_results)  # only finished replies are scored (replies.py)
     identity = dataset_identity(manifest)
+    mismatch = source_mismatch(manifest)
+    if mismatch is not None:
+        logger.warning("%s: the source does not match CPython %s (%d file(s) differ: %s; %d dropped: %s); built so "
+                       "because allow_mismatch was asked for", task, mismatch["pin"], len(mismatch["differing_files"]),
+                       ", ".join(mismatch["differing_files"][:10]), len(mismatch["dropped_files"]),
+                       ", ".join(sorted(mismatch["dropped_files"])[:10]))
     return {"test": datasets.Dataset.from_list([_doc(row, directory, no_context, identity) for row in rows])}
 
 
@@ -192,18 +205,28 @@ def doc_to_text(doc: dict[str, Any]) -> str:
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
     """Per-question metrics from the shared scoring core (`cpython_retrieval.scorers`).
 
-    Every question gives `score` (ASTSemanticMatch) and `substring_match`; it also gives
+    Every question gives `score` (ASTSemanticMatch), `substring_match` and `unscored_reply` (1 when the reply was
+    not a finished reply of the requested model: cut, filtered, undecodable, another model's; then every score is
+    0 and the logged response names the reason, see replies.py); it also gives
     `score_<question_type>`, and `score_perturbed` or `score_ordinary`; a perturbed question with an
     `original_answer` gives `memorized_hit` (1 when the answer matches the unperturbed stdlib fact); a drift
     question gives `score_drift`, and `stale_hit` when the older release had a value (1 when answered with it).
     """
     response = results[0] if results else ""
     qtype = doc["question_type"]
+    if unscored_reason(response) is not None or not isinstance(response, str):
+        # not a finished reply of the requested model (replies.py): a recorded zero, the reason is the response
+        out = {"score": 0.0, "substring_match": 0.0, f"score_{qtype}": 0.0, "unscored_reply": 1.0,
+               "score_perturbed" if doc.get("perturbed") else "score_ordinary": 0.0}
+        if doc.get("drift"):
+            out["score_drift"] = 0.0
+        return out
     verdict = score_answer(qtype, doc["answer"], response, question=doc.get("question"))
     out = {
         "score": verdict.value,
         "substring_match": substring_match(doc["answer"], response, rejected=rejected_answers(doc)).value,
         f"score_{qtype}": verdict.value,
+        "unscored_reply": 0.0,
     }
     if doc.get("perturbed"):
         out["score_perturbed"] = verdict.value
@@ -222,4 +245,4 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
 
 #: Every metric key process_results can return (the template's metric_list must list them all).
 METRIC_KEYS = ("score", "substring_match", *(f"score_{t}" for t in QUESTION_TYPES),
-               "score_ordinary", "score_perturbed", "memorized_hit", "score_drift", "stale_hit")
+               "score_ordinary", "score_perturbed", "memorized_hit", "score_drift", "stale_hit", "unscored_reply")

@@ -15,7 +15,9 @@ validate`), plus what the wrapper adds (`WRAPPER_HELP`, printed first by `--help
   and written next to lm-eval's results as `cpython_retrieval_summary_<time>.json`.
 
 Exit codes: lm-eval's own; 2 when the guard refuses the run, the tripwire catches a truncation or
-the wrapper's own arguments are wrong (the last line of stderr, `error: ...`, names what to change).
+the wrapper's own arguments are wrong (the last line of stderr, `error: ...`, names what to change); 1 when the
+model server fails after lm-eval's retries (`replies.ModelCallFailed`: one line, and the rows answered before
+it, with their scores, written to `cpython_retrieval_partial_<time>.jsonl` under --output_path or here).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..atomic_files import write_text
 from .guard import (
@@ -40,6 +43,7 @@ from .guard import (
     install_tripwire,
     uninstall_tripwire,
 )
+from .replies import find_model_failure
 
 SUMMARY_PREFIX = "cpython_retrieval_summary_"
 RAW_SAMPLES_FLAG = "--raw_samples"
@@ -67,7 +71,9 @@ cpython_retrieval tasks. What the wrapper adds to lm_eval:
                         (about 4 MB per T1000 question, 0.5 GB per T1000 run)
 
 exit codes: 0 done; 2 refused by the guard, stopped by the tripwire, or a wrong wrapper
-argument (the last stderr line, "error: ...", names what to change); else lm-eval's own.
+argument (the last stderr line, "error: ...", names what to change); 1 the model server
+failed after lm-eval's retries (one line; the rows answered before it are written to
+cpython_retrieval_partial_<time>.jsonl under --output_path, else here); else lm-eval's own.
 See docs/lm-eval.md.
 
 lm_eval {command} options (--include_path left out: the wrapper supplies it):
@@ -220,6 +226,12 @@ def run_lm_eval(args: Sequence[str]) -> int:
         if guard is None and _while_parsing_arguments(exc):  # e.g. --metadata that is not JSON
             print(f"error: lm_eval rejected its arguments: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2
+        failure = find_model_failure(exc)
+        if guard is None and failure is not None:  # a 500 storm, a bad JSON body, a truncated reply
+            kept = _keep_answered(plan.argv, failure.answered, started)
+            _close_progress_bars()  # else lm-eval's bar redraws after the error line at exit
+            print(f"error: {failure}; {kept}", file=sys.stderr)
+            return 1
         if guard is None:
             raise
         print(f"error: {guard}", file=sys.stderr)
@@ -230,6 +242,34 @@ def run_lm_eval(args: Sequence[str]) -> int:
     if plan.command == "run":
         _report(plan.argv, started)
     return 0
+
+
+PARTIAL_PREFIX = "cpython_retrieval_partial_"
+
+
+def _close_progress_bars() -> None:
+    with contextlib.suppress(Exception):
+        from tqdm import tqdm
+
+        for bar in list(getattr(tqdm, "_instances", ())):
+            bar.close()
+
+
+def _keep_answered(argv: Sequence[str], answered: list[dict[str, Any]], started: float) -> str:
+    """Write the rows answered before a model failure (with their scores) beside the results; says where."""
+    if not answered:
+        return "no rows were answered"
+    output = _flag_value(argv, "--output_path", "-o")
+    root = Path(output) if output else Path.cwd()
+    root = root.parent if root.suffix == ".json" else root
+    stamp = time.strftime("%Y-%m-%dT%H-%M-%S", time.localtime(started))
+    target = root / f"{PARTIAL_PREFIX}{stamp}.jsonl"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        write_text(target, "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in answered))
+    except OSError as exc:
+        return f"the {len(answered)} answered rows could not be written to {target} ({exc.strerror or exc})"
+    return f"the {len(answered)} answered rows (with their scores) are in {target}"
 
 
 # -- the summary from the per-row log -------------------------------------------------------------

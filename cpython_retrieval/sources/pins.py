@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,19 @@ from ..errors import RetrievalError
 PIN_PACKAGE = "cpython_retrieval.sources.pin_manifests"
 #: The release the bundled canonical dataset is built from (see `canonical.py` and the changelog for why).
 CANONICAL_PIN = "3.13.15"
+
+
+#: What a release name may be: it becomes part of file and folder names (the source cache, the dataset cache key).
+PIN_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
+
+
+def check_pin_name(version: str) -> str:
+    """`version` if it can be a release name; else one clear error (a `/` or `..` would become a path)."""
+    if not isinstance(version, str) or not PIN_NAME.fullmatch(version) or ".." in version:
+        raise RetrievalError(f"{version!r} is not a CPython release name (letters, digits, '.', '+', '_', '-', "
+                             f"e.g. 3.13.0); supported pins: {', '.join(available_pins())}, or a pin file path "
+                             "ending in .json")
+    return version
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,7 @@ class Pin:
     def tarball_urls(self) -> list[str]:
         return [u for u in (self.tarball_url, *self.mirrors) if u]
 
-    def with_files(self, files: dict[str, str], segment_tokens: dict[str, dict[str, int]] | None = None) -> "Pin":
+    def with_files(self, files: dict[str, str], segment_tokens: dict[str, dict[str, int]] | None = None) -> Pin:
         """This pin with a per-file manifest (and segment token counts) derived from its verified tarball."""
         return Pin(self.version, self.tag, self.tarball_url, self.tarball_sha256, dict(files), self.provenance,
                    self.mirrors, dict(segment_tokens or {}))
@@ -97,6 +111,7 @@ def load_pin(version: str) -> Pin:
         except (ValueError, KeyError, TypeError) as exc:
             raise RetrievalError(f"{as_file} is not a pin file ({type(exc).__name__}: {exc}); "
                                  "write one with `cpython-retrieval pins generate`") from exc
+    check_pin_name(version)
     ref = resources.files(PIN_PACKAGE) / f"{version}.json"
     if not ref.is_file():
         raise RetrievalError(
@@ -122,6 +137,7 @@ def pin_from_json(text: str) -> Pin:
 
 def unpinned(version: str) -> Pin:
     """A pin with no manifest: used with --allow-mismatch for a Lib/ we ship no hashes for."""
+    check_pin_name(version)
     return Pin(version=version, tag=f"v{version}", tarball_url="", tarball_sha256="", files={})
 
 

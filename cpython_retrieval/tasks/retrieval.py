@@ -12,14 +12,15 @@ generator version and the dataset's fingerprint are recorded in the task's metad
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 
 from ..dataset.resolve import INSPECT_SPELLING, resolve_dataset
-from ..dataset.store import dataset_identity, load_contexts, load_rows, read_manifest
+from ..dataset.store import dataset_identity, load_contexts, load_rows, read_manifest, source_mismatch
 from ..errors import RetrievalError
 from ..generate.contexts import DEFAULT_TIERS
 from ..prompt import prompt_parts
@@ -62,17 +63,30 @@ def _samples(rows: list[dict[str, Any]], *, no_context: bool) -> list[Sample]:
 def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                    source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                    no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                   judge: str | None = None, log_context: bool = False, size: str = "default") -> Task:
+                   judge: str | None = None, log_context: bool = False, allow_mismatch: bool = False,
+                   size: str = "default") -> Task:
     """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
     try:
         return _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials,
-                               judge, log_context, size)
+                               judge, log_context, _flag(allow_mismatch, "allow_mismatch"), size)
     except RetrievalError as exc:
         raise task_error(exc) from None
 
 
+def _flag(value: object, name: str) -> bool:
+    """A boolean task argument (`-T x=true` arrives as a bool; a string from Python is read, a typo refused)."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise RetrievalError(f"{name} must be true or false (got {value!r})")
+
+
 def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge,
-                    log_context, size) -> Task:
+                    log_context, allow_mismatch, size) -> Task:
     if perturbed not in PERTURBED_MODES:
         raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
     trials = int(trials)
@@ -80,8 +94,13 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
         raise RetrievalError(f"trials must be at least 1 (got {trials})")
     types = _question_types(question_types)
     resolved = resolve_dataset(dataset, revision=revision, pin=pin, source=source, spelling=INSPECT_SPELLING,
-                               size=size)
+                               allow_mismatch=allow_mismatch, size=size)
     manifest = read_manifest(resolved.path)
+    mismatch = source_mismatch(manifest)
+    if mismatch is not None:
+        logger.warning("cpython_retrieval/%s: the source does not match CPython %s (%d file(s) differ, %d dropped); "
+                       "built so because allow_mismatch was asked for", tier, mismatch["pin"],
+                       len(mismatch["differing_files"]), len(mismatch["dropped_files"]))
     if tier not in manifest.get("tiers", {}):
         raise RetrievalError(f"dataset {resolved.description} has no tier {tier} (have: {', '.join(manifest.get('tiers', {}))})")
     pin_info = manifest.get("pin", {})
@@ -126,6 +145,8 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
             "judge": judge,
             "log_context": bool(log_context),
             "size": size,
+            "allow_mismatch": allow_mismatch,
+            "source_mismatch": mismatch,
         },
     )
 
@@ -148,6 +169,8 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
             `full` (independent ladders: at T25..T200 about 1,350 rows from 10 contexts, T500 3, T1000 2).
         log_context: Keep the context in every call's logged input (default off: a note names the
             context instead, which keeps a T1000 log under 1 MB rather than over 100 MB).
+        allow_mismatch: Build from a `source` whose files differ from `pin` (refused otherwise); the log's
+            `source_matches_pin` is then false and `source_mismatch` lists the files that differ or were dropped.
     """
 
 
@@ -155,10 +178,11 @@ def _make(tier: str) -> Callable[..., Task]:
     def tier_task(dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                  judge: str | None = None, log_context: bool = False, size: str = "default") -> Task:
+                  judge: str | None = None, log_context: bool = False, allow_mismatch: bool = False,
+                  size: str = "default") -> Task:
         return retrieval_task(tier, dataset=dataset, revision=revision, pin=pin, source=source, perturbed=perturbed,
                               no_context=no_context, question_types=question_types, trials=trials, judge=judge,
-                              log_context=log_context, size=size)
+                              log_context=log_context, allow_mismatch=allow_mismatch, size=size)
 
     tier_task.__name__ = tier_task.__qualname__ = tier
     tier_task.__doc__ = _DOC.format(tier=tier, k=tier[1:])

@@ -9,8 +9,9 @@
 
 A reply the model did not finish, cut off by the output budget (`--max-tokens`: Inspect's stop
 reason `max_tokens`, the servers' finish reason `length`) or by the context window
-(`model_length`), gets no credit from any scorer, whatever it happens to contain, and the
-explanation says why. (A reply with no finish reason at all never reaches a scorer: the solver
+(`model_length`), or by a content filter (`content_filter`), one decoded from invalid UTF-8, and one stamped
+with another model's name than the one asked, gets no credit from any scorer, whatever it happens to contain,
+and the explanation says why. (A reply with no finish reason at all never reaches a scorer: the solver
 treats it as an error.)
 """
 
@@ -22,6 +23,7 @@ from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import Score, Target, accuracy, scorer
 from inspect_ai.solver import TaskState
 
+from ..adapters.reply_checks import finish_problem, model_problem, text_problem
 from ..scorers import parse_judge_verdict, rejected_answers, render_judge_prompt, score_answer
 from ..scorers import substring_match as _substring_match
 from .metrics import (
@@ -51,11 +53,22 @@ def _answer(state: TaskState) -> str:
 
 
 def cut_off(state: TaskState) -> str | None:
-    """Why the reply gets no credit because it was cut off, or None when the model finished it."""
-    stop = state.output.stop_reason if state.output is not None else None
-    if stop not in CUT_OFF_STOP_REASONS:
+    """Why the reply gets no credit, or None when the requested model finished it normally.
+
+    Cut off (`CUT_OFF_STOP_REASONS`), cut by a content filter, undecodable, or stamped with another model's name
+    (`adapters.reply_checks`): whatever the text holds, it is not the requested model's finished answer.
+    """
+    output = state.output
+    stop = output.stop_reason if output is not None else None
+    if stop in CUT_OFF_STOP_REASONS:
+        return f"no credit: the reply was cut off (stop_reason {stop}: {CUT_OFF_STOP_REASONS[stop]})"
+    if output is None:
         return None
-    return f"no credit: the reply was cut off (stop_reason {stop}: {CUT_OFF_STOP_REASONS[stop]})"
+    if stop == "content_filter":
+        return f"no credit: {finish_problem(stop)}"
+    problem = text_problem(output.completion) if output.completion else None
+    problem = problem or model_problem(getattr(state.model, "name", None) or str(state.model), output.model)
+    return f"no credit: {problem}" if problem else None
 
 
 @scorer(metrics=[accuracy_wilson(), accuracy_by_question_type(), accuracy_by_tier(), accuracy_by_depth(),

@@ -89,23 +89,24 @@ def test_damage_after_a_first_load_is_still_caught(tiny_folder):
 
 def test_a_damaged_cache_entry_is_rebuilt(tmp_path):
     lib = make_lib(tmp_path / "src", {f"m{i}.py": GOOD.replace("Alpha", f"Alpha{i}") for i in range(6)})
-    first = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache")
+    first = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache", allow_mismatch=True)
     assert first.origin == "built"
     before = read_manifest(first.path)["fingerprint"]
     _flip_bit(first.path / "data" / "contexts.parquet", 100)
-    again = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache")
+    again = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache", allow_mismatch=True)
     assert again.origin == "built" and again.path == first.path  # rebuilt in place, not reused
     assert read_manifest(again.path)["fingerprint"] == before
-    assert resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache").origin == "cached-build"
+    assert resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache",
+                           allow_mismatch=True).origin == "cached-build"
 
 
 def test_an_edited_source_folder_is_a_new_build(tmp_path):
     lib = make_lib(tmp_path / "src", {f"m{i}.py": GOOD.replace("Alpha", f"Alpha{i}") for i in range(6)})
     key = source_content_key(lib)
-    first = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache")
+    first = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache", allow_mismatch=True)
     (lib / "m3.py").write_text(GOOD.replace("Alpha", "Omega"))
     assert source_content_key(lib) != key
-    second = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache")
+    second = resolve_dataset(pin="9.0.0", source=str(lib), cache_dir=tmp_path / "cache", allow_mismatch=True)
     assert second.origin == "built" and second.path != first.path
     contexts = (second.path / "data" / "contexts.parquet")
     assert read_manifest(second.path)["fingerprint"] != read_manifest(first.path)["fingerprint"] and contexts.is_file()
@@ -167,7 +168,7 @@ def test_out_must_be_empty_or_a_previous_build(tmp_path, tiny_folder):
     (foreign / "todo.txt").write_text("keep me")
     started = time.perf_counter()
     proc = subprocess.run([*CLI, "build", "--out", str(foreign)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "not empty" in proc.stderr
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "not a previous build" in proc.stderr
     assert time.perf_counter() - started < 20, "refused before the build, not after it"
     assert (foreign / "todo.txt").read_text() == "keep me"
     check_output_dir(tiny_folder)  # a previous build may be replaced

@@ -16,6 +16,7 @@ Faults (`FAULTS`):
   without `stop_reason`); not streamed: a JSON reply whose finish reason is null.
 - `drop`: half the answer over chunked encoding, then the socket is shut without the last chunk.
 - `hang`: nothing at all is sent until the client gives up (or the server stops).
+- `content_filter`: the whole answer, but the finish reason `content_filter` (OpenAI wire only).
 - `429`, `500`: the HTTP error with an error body and `retry-after-ms` (`retry_after` seconds, which the
   SDKs honour before they send the request again).
 
@@ -33,11 +34,12 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
-FAULTS = ("ok", "cut", "no_done", "no_finish", "drop", "hang", "429", "500")
+FAULTS = ("ok", "cut", "no_done", "no_finish", "drop", "hang", "429", "500", "content_filter")
 
 #: (question, attempt index: 0 for the first request of that question) -> fault name
 FaultPlan = Callable[[str | None, int], str]
@@ -252,6 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
         cut = exchange.fault in ("cut", "drop", "no_finish")
         if wire == "openai":
             exchange.finish_reason = None if cut else "length" if over else "stop"
+            if exchange.fault == "content_filter":
+                exchange.finish_reason = "content_filter"
             (self._openai_stream if exchange.stream else self._openai_json)(body, exchange, text)
         else:
             exchange.finish_reason = None if cut else "max_tokens" if over else "end_turn"

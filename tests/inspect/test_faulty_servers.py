@@ -224,3 +224,27 @@ def test_anthropic_streaming_false_works_within_the_task_budget(small_dataset, a
     assert all(c["ttft_source"] == "unavailable" for s in log.samples for c in s.store[CALLS_KEY])
     exchanges = server.chat_exchanges()
     assert len(exchanges) == 6 and all(not e.stream and e.max_tokens == OUTPUT_TOKEN_BUDGET for e in exchanges)
+
+
+def test_a_content_filtered_reply_gets_no_credit(small_dataset, answers, tmp_path):
+    """A whole, right answer with finish reason `content_filter` is not credited (the explanation says why)."""
+    with FaultyServer(answers=answers, faults=lambda question, attempt: "content_filter",
+                      first_token_delay=0.0) as server:
+        log = _eval("openai-api/local/faulty", _openai_env(server), small_dataset, tmp_path, "-M", "stream=false",
+                    "--limit", "3")
+    assert log.status == "success" and log.samples
+    for sample in log.samples:
+        for name in ("ast_semantic_match", "substring_match"):
+            score = sample.scores[name]
+            assert score.value == 0.0 and "content filter" in score.explanation, score.explanation
+
+
+def test_a_reply_stamped_with_another_models_name_gets_no_credit(small_dataset, answers, tmp_path):
+    """The server answers right, but says the reply came from `other-model`: flagged, not credited."""
+    with FaultyServer(answers=answers, first_token_delay=0.0, model="other-model") as server:
+        log = _eval("openai-api/local/faulty", _openai_env(server), small_dataset, tmp_path, "-M", "stream=false",
+                    "--limit", "3")
+    assert log.status == "success" and log.samples
+    for sample in log.samples:
+        score = sample.scores["ast_semantic_match"]
+        assert score.value == 0.0 and "another model" in score.explanation and "other-model" in score.explanation
