@@ -47,6 +47,7 @@ itself, so it never includes that wait.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from inspect_ai.model import (
@@ -139,14 +140,18 @@ async def prepare_client(model: Model) -> bool:
 
 
 async def timed_generate(model: Model, messages: list[ChatMessage], *, trial: int,
-                         config: GenerateConfig | None = None) -> tuple[ModelOutput, dict[str, Any]]:
+                         config: GenerateConfig | None = None,
+                         on_sent: Callable[[], None] | None = None) -> tuple[ModelOutput, dict[str, Any]]:
     """Call `model` once (no Inspect response cache), streaming where the provider can; returns (output, figures).
 
-    Raises `IncompleteResponseError` when the reply has no finish reason.
+    `on_sent` is called once the call's first request is on the wire (just before `generate()` for a provider
+    whose HTTP client cannot be hooked). Raises `IncompleteResponseError` when the reply has no finish reason.
     """
     hooked = await prepare_client(model)
     lag = loop_lag_monitor()
-    clock = RequestClock()
+    clock = RequestClock(on_first_send=on_sent if hooked else None)
+    if on_sent is not None and not hooked:
+        on_sent()
 
     async def on_stream(event: StreamEvent) -> None:
         if isinstance(event, StreamRetryEvent):

@@ -12,7 +12,9 @@ generator version and the dataset's fingerprint are recorded in the task's metad
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Literal
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, Literal
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
@@ -24,6 +26,7 @@ from ..errors import RetrievalError
 from ..generate.contexts import DEFAULT_TIERS
 from ..prompt import prompt_parts
 from ..question_types import QUESTION_TYPES
+from .context_gate import DEFAULT_GATE, gate_name
 from .errors import task_error
 from .scorers import ast_semantic_match, factuality_judge, substring_match
 from .solver import cold_warm_trials, remember_contexts
@@ -62,17 +65,21 @@ def _samples(rows: list[dict[str, Any]], *, no_context: bool) -> list[Sample]:
 def retrieval_task(tier: str, dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                    source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                    no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                   judge: str | None = None, log_context: bool = False) -> Task:
+                   judge: str | None = None, log_context: bool = False, gate: str = DEFAULT_GATE) -> Task:
     """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
     try:
         return _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials,
-                               judge, log_context)
+                               judge, log_context, gate)
     except RetrievalError as exc:
         raise task_error(exc) from None
 
 
 def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge,
-                    log_context) -> Task:
+                    log_context, gate) -> Task:
+    try:
+        gate = gate_name(gate)
+    except ValueError as exc:
+        raise RetrievalError(str(exc)) from None
     if perturbed not in PERTURBED_MODES:
         raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
     trials = int(trials)
@@ -108,7 +115,8 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
     return Task(
         dataset=MemoryDataset(_samples(rows, no_context=no_context), name=f"cpython-retrieval-{tier}",
                               location=str(resolved.path)),
-        solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context, log_context=bool(log_context)),
+        solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context, log_context=bool(log_context),
+                                gate=gate, context_counts=dict(Counter(r["context_id"] for r in rows))),
         scorer=scorers,
         config=GenerateConfig(max_tokens=OUTPUT_TOKEN_BUDGET),
         metadata={
@@ -124,6 +132,7 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
             "trials": trials,
             "judge": judge,
             "log_context": bool(log_context),
+            "gate": gate,
         },
     )
 
@@ -144,6 +153,9 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
         judge: A grader model for the FactualityJudge scorer, e.g. `openai/gpt-4.1-mini` (off by default).
         log_context: Keep the context in every call's logged input (default off: a note names the
             context instead, which keeps a T1000 log under 1 MB rather than over 100 MB).
+        gate: Contexts in flight at once per model endpoint, shared by every task and epoch of the
+            process: `one` (default: a one-context prefix cache prefills each context once), a number
+            N (a cache that holds N contexts), or `off`.
     """
 
 
@@ -151,10 +163,10 @@ def _make(tier: str) -> Callable[..., Task]:
     def tier_task(dataset: str | None = None, revision: str | None = None, pin: str | None = None,
                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
-                  judge: str | None = None, log_context: bool = False) -> Task:
+                  judge: str | None = None, log_context: bool = False, gate: str = DEFAULT_GATE) -> Task:
         return retrieval_task(tier, dataset=dataset, revision=revision, pin=pin, source=source, perturbed=perturbed,
                               no_context=no_context, question_types=question_types, trials=trials, judge=judge,
-                              log_context=log_context)
+                              log_context=log_context, gate=gate)
 
     tier_task.__name__ = tier_task.__qualname__ = tier
     tier_task.__doc__ = _DOC.format(tier=tier, k=tier[1:])

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from contextlib import asynccontextmanager
 from typing import Any
 
 from inspect_ai.model import ChatMessage, ChatMessageUser, ContentText, get_model
@@ -32,7 +33,7 @@ from inspect_ai.solver import Generate, TaskState, solver
 from ..adapters.ttft import timed_generate
 from ..dataset.store import load_contexts
 from ..prompt import PromptParts, prompt_parts
-from .context_gate import ContextGate
+from .context_gate import DEFAULT_GATE, gate_capacity, shared_gate
 
 CALLS_KEY = "cpython_retrieval_calls"
 
@@ -120,8 +121,19 @@ def omit_context_from_log(context_block: str, note: str) -> int:
     return changed
 
 
+def model_endpoint(model) -> str:
+    """What identifies the server a model's calls go to: one context gate per endpoint in a process."""
+    return f"{getattr(model.api, 'base_url', None) or ''}|{model}"
+
+
+@asynccontextmanager
+async def _ungated():
+    yield lambda: None
+
+
 @solver
-def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = False, log_context: bool = False):
+def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = False, log_context: bool = False,
+                     gate: str = DEFAULT_GATE, context_counts: dict[str, int] | None = None):
     """Call the model `trials` times on the sample's full prompt; the first (cold) call's answer is scored.
 
     Args:
@@ -129,10 +141,14 @@ def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = Fals
         trials: Calls per sample: one cold, `trials - 1` warm (at least 1).
         no_context: Closed-book control: the prompt holds no files.
         log_context: Keep each call's whole input in the log (default: the context is replaced by a note).
+        gate: Contexts in flight per model endpoint: `one` (default), a number, or `off` (see context_gate.py).
+        context_counts: Samples per context this task runs (per epoch), announced to the gate.
     """
     if trials < 1:
         raise ValueError(f"trials must be at least 1 (got {trials})")
-    gate = ContextGate()  # one context in flight at a time (see context_gate.py)
+    capacity = gate_capacity(gate)
+    counts = dict(context_counts or {})
+    token = object()  # this task's announcement to the shared gate, made once
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         md = state.metadata
@@ -143,10 +159,15 @@ def cold_warm_trials(dataset_path: str, trials: int = 3, no_context: bool = Fals
         calls = []
         cold = None
         note = None if context is None or log_context else context_note(md["context_id"], context, parts.context_block)
-        async with gate.hold(None if no_context else md["context_id"]):
+        key = None if no_context or capacity is None else md["context_id"]
+        shared = None if key is None else shared_gate(model_endpoint(model), capacity)
+        if shared is not None:
+            shared.expect(token, counts)
+        async with (shared.hold(key) if shared is not None else _ungated()) as final_request_sent:
             for trial in range(trials):
                 try:
-                    output, record = await timed_generate(model, messages, trial=trial)
+                    output, record = await timed_generate(
+                        model, messages, trial=trial, on_sent=final_request_sent if trial == trials - 1 else None)
                 finally:  # a failed call's events (which the log keeps) are scrubbed too
                     if note is not None:
                         omit_context_from_log(parts.context_block, note)

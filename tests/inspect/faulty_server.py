@@ -91,7 +91,8 @@ class FaultyServer(ThreadingHTTPServer):
 
     def __init__(self, *, answers: dict[str, str], faults: FaultPlan = lambda question, attempt: "ok",
                  wire: str = "openai", first_token_delay: float = 0.2, models_delay: float = 0.0,
-                 retry_after: float = 0.02, model: str = "faulty", reasoning_tokens: int = 0) -> None:
+                 retry_after: float = 0.02, model: str = "faulty", reasoning_tokens: int = 0,
+                 report_cache: bool = False) -> None:
         if wire not in ("openai", "anthropic"):
             raise ValueError(f"wire must be openai or anthropic (got {wire!r})")
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -99,6 +100,8 @@ class FaultyServer(ThreadingHTTPServer):
         self.retry_after = retry_after
         self.model = model
         self.reasoning_tokens = reasoning_tokens
+        self.report_cache = report_cache
+        self.cached_prefixes: set[str] = set()
         self.responses_probes = 0
         self.plan = _Plan(dict(answers), faults, first_token_delay, models_delay)
         self.exchanges: list[Exchange] = []
@@ -129,6 +132,41 @@ class FaultyServer(ThreadingHTTPServer):
             return  # the client gave up (attempt timeout): expected here
         super().handle_error(request, client_address)
 
+    def answer_for(self, question: str | None) -> str | None:
+        """The answer to a question, or to a whole prompt that ends with one (lm-eval sends the prompt as one text)."""
+        answers = self.plan.answers
+        if question in answers:
+            return answers[question]
+        return next((a for q, a in answers.items() if question and question.rstrip().endswith(q.rstrip())), None)
+
+    def cache_use(self, body: dict[str, Any]) -> tuple[int, int]:
+        """(cached read, cache write) tokens for a request, with `report_cache`: a prefix cache that keeps every
+        prefix it saw. Anthropic: the text up to the block marked `cache_control` (written the first time, read
+        after); OpenAI: the prompt up to the end of its `<files>` block (read when seen before)."""
+        if not self.report_cache:
+            return 0, 0
+        texts: list[str] = []
+        prefix = None
+        for message in body.get("messages") or []:
+            content = message.get("content")
+            for part in content if isinstance(content, list) else [{"type": "text", "text": content or ""}]:
+                texts.append(part.get("text", ""))
+                if isinstance(part, dict) and part.get("cache_control"):
+                    prefix = "".join(texts)
+        if self.wire == "openai":
+            whole = "".join(texts)
+            end = whole.rfind("</files>")
+            prefix = whole[:end + len("</files>")] if end >= 0 else None
+        if prefix is None:
+            return 0, 0
+        tokens = len(prefix) // 4
+        with self.lock:
+            seen = prefix in self.cached_prefixes
+            self.cached_prefixes.add(prefix)
+        if seen:
+            return tokens, 0
+        return 0, (tokens if self.wire == "anthropic" else 0)
+
     def chat_exchanges(self) -> list[Exchange]:
         with self.lock:
             return list(self.exchanges)
@@ -157,6 +195,19 @@ def _question(body: dict[str, Any]) -> str | None:
         return content
     texts = [p.get("text", "") for p in content or [] if isinstance(p, dict) and p.get("type") in ("text", "input_text")]
     return texts[-1] if texts else None
+
+
+def context_digest(body: dict[str, Any]) -> str | None:
+    """sha256 of the request's longest text block (the `<files>` context the solver sends), to tell contexts apart
+    in arrival order; None when the request has no text."""
+    import hashlib
+
+    messages = body.get("messages") or body.get("input") or []
+    texts = [] if isinstance(messages, str) else [
+        part.get("text", "") if isinstance(part, dict) else "" for m in messages
+        for part in (m.get("content") if isinstance(m.get("content"), list) else [{"text": m.get("content") or ""}])]
+    longest = max(texts, key=len, default="")
+    return hashlib.sha256(longest.encode("utf-8", "surrogatepass")).hexdigest() if longest else None
 
 
 def _budgeted(answer: str, max_tokens: int | None) -> tuple[str, bool]:
@@ -240,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         question = _question(body)
         exchange = self.server._register(route, question, body, self.headers.get("x-irid"))
-        answer = self.server.plan.answers.get(question or "")
+        answer = self.server.answer_for(question)
         if answer is None:
             self._json(400, {"error": {"message": "unknown question", "type": "invalid_request_error"}})
             return
@@ -273,8 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _openai_usage(self, body: dict[str, Any], text: str) -> dict[str, Any]:
         prompt, completion = self._usage_tokens(body, text)
+        read, _ = self.server.cache_use(body)
         return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-                "prompt_tokens_details": {"cached_tokens": 0},
+                "prompt_tokens_details": {"cached_tokens": read},
                 "completion_tokens_details": {"reasoning_tokens": self.server.reasoning_tokens}}
 
     # -- OpenAI Responses (the `openai/` provider's API for reasoning models) --
@@ -368,11 +420,12 @@ class _Handler(BaseHTTPRequestHandler):
     # -- Anthropic messages --
     def _anthropic_message(self, body, text: str, stop_reason: str | None, output_tokens: int) -> dict[str, Any]:
         prompt, _ = self._usage_tokens(body, text)
+        read, write = self.server.cache_use(body)
         return {"id": "msg_test", "type": "message", "role": "assistant", "model": self.server.model,
                 "content": [{"type": "text", "text": text}] if text else [], "stop_reason": stop_reason,
                 "stop_sequence": None,
-                "usage": {"input_tokens": prompt, "output_tokens": output_tokens, "cache_read_input_tokens": 0,
-                          "cache_creation_input_tokens": 0}}
+                "usage": {"input_tokens": max(0, prompt - read - write), "output_tokens": output_tokens,
+                          "cache_read_input_tokens": read, "cache_creation_input_tokens": write}}
 
     def _anthropic_json(self, body, exchange: Exchange, text: str) -> None:
         time.sleep(self.server.plan.first_token_delay)
