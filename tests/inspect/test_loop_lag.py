@@ -1,0 +1,22 @@
+"""The event-loop lag monitor: a stall that ends when the first token is seen is measured; a loop on time is not."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from cpython_retrieval.adapters.loop_lag import loop_lag_monitor
+
+
+def test_a_stall_ending_at_the_moment_is_measured_and_a_quiet_loop_is_not():
+    async def scenario():
+        monitor = loop_lag_monitor()
+        await asyncio.sleep(0.1)
+        quiet = monitor.lag_at(time.perf_counter() - 0.01)
+        time.sleep(0.3)  # the loop is blocked: nothing else runs, as when a busy client parses other replies
+        seen = time.perf_counter()
+        await asyncio.sleep(0.05)
+        return quiet, monitor.lag_at(seen), monitor is loop_lag_monitor()
+
+    quiet, stalled, same = asyncio.run(scenario())
+    assert quiet < 0.1 and 0.25 <= stalled < 0.5 and same
