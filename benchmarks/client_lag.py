@@ -5,7 +5,7 @@ A fake OpenAI-wire server on 127.0.0.1 (tests/inspect/faulty_server.py) streams 
 `--first-token` seconds and notes when it received each request and flushed its first content. Each run is
 `inspect eval cpython_retrieval/<tier> --model vllm/faulty -T perturbed=exclude -T trials=3` on the bundled
 canonical dataset at one `--max-connections`; per run it prints the median and p90 of (recorded TTFT - server
-TTFT) and of `loop_lag_s`, over every call.
+TTFT) and of `loop_lag_s` (the client's loop blocked in that window), over every call.
 
 Usage:
     python benchmarks/client_lag.py [--tier T25] [--connections 4,32] [--first-token 0.5]

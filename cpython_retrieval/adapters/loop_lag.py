@@ -3,11 +3,11 @@
 A streamed first token is timed when the event loop runs the stream callback, not when the bytes reach the
 socket; a loop busy with other samples (parsing their replies, scoring, writing the log) delays that callback,
 and TTFT grows by the client's lag, not the server's. A ticker task per event loop sleeps `TICK_S` and records
-how much later than asked it woke (`lag`): the loop could run nothing else meanwhile. A first token that reached
-the socket during such a stall is seen when the stall ends, so `lag_at(first_content)`, the largest lag of the
-ticks that woke within two ticks of the moment the first token was seen, bounds how much of that TTFT was the
-client's own delay; it is recorded beside TTFT so a reader can tell a slow server from a busy client. (A stall
-while the server was still working delays nothing and is not counted.)
+how much later than asked it woke (`lag`): the loop could run nothing else meanwhile, neither sending a request's
+body nor reading a reply. `blocked_between(sent, seen)`, the lags of the ticks that woke between a request's send
+and the moment its first token was seen, added up, is how long the client could not act during that TTFT: recorded
+beside it, so a reader can tell a slow server from a busy client. It can count a stall that delayed nothing (the
+server was still working), so it bounds the client's share from above rather than measuring it.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ class LoopLagMonitor:
             self.woke.append(now)
             self.lag.append(max(0.0, now - asked))
 
-    def lag_at(self, moment: float) -> float:
-        """Largest lag of a tick that woke within two ticks of `moment` (0.0: the loop ran on time there)."""
+    def blocked_between(self, start: float, end: float) -> float:
+        """Total lag of the ticks that woke in (start, end + 2 ticks]: the wake that ends a stall comes just after it."""
         woke, lag = list(self.woke), list(self.lag)
-        first = bisect_left(woke, moment - 2 * TICK_S)
-        last = bisect_left(woke, moment + 2 * TICK_S)
-        return max(lag[first:last], default=0.0)
+        first = bisect_left(woke, start)
+        last = bisect_left(woke, end + 2 * TICK_S)
+        return sum(lag[first:last])
 
 
 _MONITORS: dict[int, LoopLagMonitor] = {}
