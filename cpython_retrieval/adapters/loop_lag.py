@@ -4,10 +4,10 @@ A streamed first token is timed when the event loop runs the stream callback, no
 socket; a loop busy with other samples (parsing their replies, scoring, writing the log) delays that callback,
 and TTFT grows by the client's lag, not the server's. A ticker task per event loop sleeps `TICK_S` and records
 how much later than asked it woke (`lag`): the loop could run nothing else meanwhile, neither sending a request's
-body nor reading a reply. `blocked_between(sent, seen)`, the lags of the ticks that woke between a request's send
-and the moment its first token was seen, added up, is how long the client could not act during that TTFT: recorded
-beside it, so a reader can tell a slow server from a busy client. It can count a stall that delayed nothing (the
-server was still working), so it bounds the client's share from above rather than measuring it.
+body nor reading a reply. `longest_stall(sent, seen)`, the largest lag of the ticks that woke between a request's
+send and the moment its first token was seen (plus two ticks: the wake that ends a stall comes just after it), is
+recorded beside TTFT, so a reader can tell a slow server from a busy client. It is an indicator, not a share of
+the TTFT: a stall while the server was still working delayed nothing, and many short delays add up unseen.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ class LoopLagMonitor:
             self.woke.append(now)
             self.lag.append(max(0.0, now - asked))
 
-    def blocked_between(self, start: float, end: float) -> float:
-        """Total lag of the ticks that woke in (start, end + 2 ticks]: the wake that ends a stall comes just after it."""
+    def longest_stall(self, start: float, end: float) -> float:
+        """Largest lag of a tick that woke in [start, end + 2 ticks] (0.0: the loop kept to time)."""
         woke, lag = list(self.woke), list(self.lag)
         first = bisect_left(woke, start)
         last = bisect_left(woke, end + 2 * TICK_S)
-        return sum(lag[first:last])
+        return max(lag[first:last], default=0.0)
 
 
 _MONITORS: dict[int, LoopLagMonitor] = {}

@@ -21,8 +21,8 @@ callback, with the HTTP hooks of `adapters.transport` on the provider's client, 
   an attempt in that event's `retries`; so retries = failed attempts + SDK re-sends.
   `http_requests`: the model-call requests the request hook saw (null when it could not be
   installed); normally `retries + 1`.
-- `loop_lag_s`: beside `ttft_s`, how long the client's own event loop was blocked between the request
-  and the first token seen (`adapters.loop_lag`): an upper bound on the part of `ttft_s` that is the
+- `loop_lag_s`: beside `ttft_s`, the longest the client's own event loop was blocked between the
+  request and the first token seen (`adapters.loop_lag`): a sign that part of `ttft_s` is the
   client's, not the server's. `null` when `ttft_s` is, or outside asyncio.
 - `latency_s`: wall time of the whole `generate()` (retries and their backoff included), after the
   provider's lazy client setup and its one-time probes (`prepare_client`); `api_time_s`: Inspect's
@@ -176,7 +176,7 @@ async def timed_generate(model: Model, messages: list[ChatMessage], *, trial: in
         ttft, source = None, "no_request_clock"
     else:
         ttft, source = clock.ttft, "stream"
-    loop_lag = lag.blocked_between(clock.sent_at, clock.first_content) if lag and ttft is not None else None
+    loop_lag = lag.longest_stall(clock.sent_at, clock.first_content) if lag and ttft is not None else None
     record: dict[str, Any] = {
         "trial": trial,
         "cold": trial == 0,
