@@ -44,8 +44,9 @@ import contextlib
 import logging
 import math
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..errors import RetrievalError
 

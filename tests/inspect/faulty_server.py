@@ -33,9 +33,10 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 FAULTS = ("ok", "cut", "no_done", "no_finish", "drop", "hang", "429", "500")
 
