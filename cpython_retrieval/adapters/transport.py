@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 try:  # retried by Inspect's model layer whatever the provider (Model.should_retry)
     from inspect_ai.model._stream import NoStreamDataError as _RetriedByInspect
@@ -59,9 +60,12 @@ class RequestClock:
     requests: int = 0
     sent_at: float | None = None
     first_content: float | None = None
+    on_first_send: Callable[[], None] | None = None  # told once, when the call's first request goes out
 
     def request_sent(self) -> None:
         self.requests += 1
+        if self.requests == 1 and self.on_first_send is not None:
+            self.on_first_send()
         if self.first_content is None:
             self.sent_at = time.perf_counter()
 

@@ -21,11 +21,17 @@ callback, with the HTTP hooks of `adapters.transport` on the provider's client, 
   an attempt in that event's `retries`; so retries = failed attempts + SDK re-sends.
   `http_requests`: the model-call requests the request hook saw (null when it could not be
   installed); normally `retries + 1`.
+- `loop_lag_s`: beside `ttft_s`, the longest the client's own event loop was blocked between the
+  request and the first token seen (`adapters.loop_lag`): a sign that part of `ttft_s` is the
+  client's, not the server's. `null` when `ttft_s` is, or outside asyncio.
 - `latency_s`: wall time of the whole `generate()` (retries and their backoff included), after the
-  provider's lazy client setup; `api_time_s`: Inspect's `ModelOutput.time` (the successful request).
+  provider's lazy client setup and its one-time probes (`prepare_client`); `api_time_s`: Inspect's
+  `ModelOutput.time` (the successful request).
 - tokens from `ModelOutput.usage`: `input_tokens` is the whole prompt (Inspect's uncached
   `input_tokens` plus cache reads and writes), `cached_read_tokens` / `cached_write_tokens` as the
   provider reported them (None when it reported nothing), `cost_usd` when Inspect knows the price.
+  `output_tokens` is every generated token; `reasoning_tokens` the thinking part of it as the provider
+  reported it (None when it reported nothing) and `answer_tokens` the rest.
 
 A reply without a finish reason (`stop_reason` "unknown": a stream that stopped early, a server
 that sent none) is an error, not an answer: a cut stream is already retried by Inspect through
@@ -42,6 +48,7 @@ itself, so it never includes that wait.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from inspect_ai.model import (
@@ -56,11 +63,12 @@ from inspect_ai.model import (
     StreamToolCallEvent,
 )
 
+from .loop_lag import loop_lag_monitor
 from .transport import RequestClock, install_transport_hooks, measuring
 
-CALL_FIELDS = ("trial", "cold", "latency_s", "ttft_s", "ttft_source", "api_time_s", "input_tokens",
-               "uncached_input_tokens", "output_tokens", "cached_read_tokens", "cached_write_tokens", "cost_usd",
-               "retries", "http_requests", "answer", "stop_reason")
+CALL_FIELDS = ("trial", "cold", "latency_s", "ttft_s", "ttft_source", "loop_lag_s", "api_time_s", "input_tokens",
+               "uncached_input_tokens", "output_tokens", "reasoning_tokens", "answer_tokens", "cached_read_tokens",
+               "cached_write_tokens", "cost_usd", "retries", "http_requests", "answer", "stop_reason")
 
 #: Inspect's stop reason for a reply that carried no (known) finish reason.
 NO_FINISH_REASON = "unknown"
@@ -73,13 +81,17 @@ class IncompleteResponseError(RuntimeError):
 def usage_figures(output: ModelOutput) -> dict[str, Any]:
     usage = output.usage
     if usage is None:
-        return {"input_tokens": None, "uncached_input_tokens": None, "output_tokens": None,
-                "cached_read_tokens": None, "cached_write_tokens": None, "cost_usd": None}
+        return {"input_tokens": None, "uncached_input_tokens": None, "output_tokens": None, "reasoning_tokens": None,
+                "answer_tokens": None, "cached_read_tokens": None, "cached_write_tokens": None, "cost_usd": None}
     read, write = usage.input_tokens_cache_read, usage.input_tokens_cache_write
+    reasoning = usage.reasoning_tokens
     return {
         "input_tokens": usage.input_tokens + (read or 0) + (write or 0),
         "uncached_input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
+        # providers count thinking inside the output tokens (OpenAI's completion_tokens, Anthropic's output_tokens)
+        "reasoning_tokens": reasoning,
+        "answer_tokens": usage.output_tokens - (reasoning or 0),
         "cached_read_tokens": read,
         "cached_write_tokens": write,
         "cost_usd": usage.total_cost,
@@ -113,23 +125,34 @@ def inspect_retries(start: int | None) -> int | None:
 
 
 async def prepare_client(model: Model) -> bool:
-    """Build a lazily created provider client now (vLLM makes its client, and probes `/v1/models`, on first
-    use), so the hooks are on it before the first measured request; True when they are."""
+    """Do a provider's one-time setup now, outside the measured call: build a lazily created client (vLLM makes
+    its client, and probes `/v1/models`, on first use), so the hooks are on it before the first measured
+    request; and run the `openai/` provider's connectivity probe for reasoning summaries (a Responses API call
+    made once, inside the first `generate()` otherwise, where it would add its own round trip to that call's
+    `latency_s`). True when the hooks are installed."""
     if not install_transport_hooks(model.api):
         ensure = getattr(model.api, "_ensure_server_started", None)
         if ensure is not None:
             await ensure()
+    probe = getattr(model.api, "reasoning_summaries", None)
+    if probe is not None:
+        await probe()  # cached by the provider after its first answer: a no-op on later calls
     return install_transport_hooks(model.api)
 
 
 async def timed_generate(model: Model, messages: list[ChatMessage], *, trial: int,
-                         config: GenerateConfig | None = None) -> tuple[ModelOutput, dict[str, Any]]:
+                         config: GenerateConfig | None = None,
+                         on_sent: Callable[[], None] | None = None) -> tuple[ModelOutput, dict[str, Any]]:
     """Call `model` once (no Inspect response cache), streaming where the provider can; returns (output, figures).
 
-    Raises `IncompleteResponseError` when the reply has no finish reason.
+    `on_sent` is called once the call's first request is on the wire (just before `generate()` for a provider
+    whose HTTP client cannot be hooked). Raises `IncompleteResponseError` when the reply has no finish reason.
     """
     hooked = await prepare_client(model)
-    clock = RequestClock()
+    lag = loop_lag_monitor()
+    clock = RequestClock(on_first_send=on_sent if hooked else None)
+    if on_sent is not None and not hooked:
+        on_sent()
 
     async def on_stream(event: StreamEvent) -> None:
         if isinstance(event, StreamRetryEvent):
@@ -153,12 +176,14 @@ async def timed_generate(model: Model, messages: list[ChatMessage], *, trial: in
         ttft, source = None, "no_request_clock"
     else:
         ttft, source = clock.ttft, "stream"
+    loop_lag = lag.longest_stall(clock.sent_at, clock.first_content) if lag and ttft is not None else None
     record: dict[str, Any] = {
         "trial": trial,
         "cold": trial == 0,
         "latency_s": end - start,
         "ttft_s": ttft,
         "ttft_source": source,
+        "loop_lag_s": loop_lag,
         "api_time_s": output.time,
         **usage_figures(output),
         "retries": inspect_retries(first_event),

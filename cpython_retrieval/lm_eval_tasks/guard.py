@@ -12,7 +12,7 @@ answers and the benchmark is quietly wrong. Two defences:
    - `dummy`: nothing is truncated (it never reads the prompt): passes.
    - API backends that tokenize on the client (`local-completions` with a tokenizer,
      `sglang-generate`): the client window is `max_length` (default 2048!); need <= it, else
-     refuse, naming `max_length=` and `tokenized_requests=False`.
+     refuse, naming `max_length=` and `tokenizer_backend=none,tokenized_requests=False`.
    - API backends that send the prompt whole (every chat backend, `local-completions` with
      `tokenized_requests=False` or `tokenizer_backend=none`): lm-eval cannot know the server's
      window and some servers truncate silently, so a window must be *declared*:
@@ -129,8 +129,8 @@ def describe_backend(lm: Any) -> Backend:
         if tokenized:
             window = _int(getattr(lm, "max_length", None))
             return Backend(name, "client-window", window,
-                           "model_args max_length=N (the server's real window), or tokenized_requests=False so the "
-                           "server checks the length", lm)
+                           "model_args max_length=N (the server's real window), or "
+                           "tokenizer_backend=none,tokenized_requests=False so the server checks the length", lm)
         return Backend(name, "server-decides", None,
                        "--metadata '{\"context_window\": N}' with the server's real window (the server must reject, "
                        "not truncate, longer prompts)", lm)

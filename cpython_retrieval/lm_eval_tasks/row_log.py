@@ -9,14 +9,16 @@ files (`samples_<task>_<time>.jsonl`, the same keys: `doc`, `target`, `resps`, `
 note saying what was left out, and doc fields longer than `LARGE_FIELD_CHARS` left out (none of the
 dataset's fields is; the wrapper's summary and `cpython-retrieval report` read these files as
 they read raw ones). Lines of tasks that are not cpython_retrieval tasks are written unchanged.
-`--raw_samples` keeps lm-eval's own lines.
+`--raw_samples` keeps lm-eval's own lines. Rows answered by the project's cached hosted models
+(`cached_api`) also carry `usage`: the prompt's tokens, cached read and write tokens among them, output tokens.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from . import GROUP
 
@@ -55,14 +57,29 @@ def small_sample(sample: dict[str, Any]) -> dict[str, Any]:
         doc["doc_left_out"] = large
     out["doc"] = doc
     arguments = []
+    usage = None
     for args in sample.get("arguments") or []:
         args = tuple(args)
         prompt = _prompt_text(args[0]) if args else None
         if prompt is not None:
+            usage = usage or _usage(prompt)
             args = (omitted_prompt_note(prompt, doc), *args[1:])
         arguments.append(args)
     out["arguments"] = arguments
+    if usage is not None:
+        out["usage"] = usage
     return out
+
+
+def _usage(prompt: str) -> dict[str, Any] | None:
+    """What the provider reported for this prompt (`cached_api` models only): tokens, cached tokens among them."""
+    from .cached_api import usage_for
+
+    with contextlib.suppress(ValueError, TypeError):
+        messages = json.loads(prompt)
+        if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
+            prompt = messages[-1].get("content", prompt)
+    return usage_for(prompt) if isinstance(prompt, str) else None
 
 
 @contextlib.contextmanager

@@ -207,6 +207,7 @@ def run_lm_eval(args: Sequence[str]) -> int:
     if plan.help:
         print(WRAPPER_HELP.replace("{command}", plan.command) + _lm_eval_help(plan.command, cli_evaluate), end="")
         return 0
+    from . import cached_api  # noqa: F401 - registers the cpython-retrieval-* hosted models with lm-eval
     from .row_log import small_rows
     from .send_order import dataset_send_order
 

@@ -12,6 +12,7 @@ generator version and the dataset's fingerprint are recorded in the task's metad
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from ..errors import RetrievalError
 from ..generate.contexts import DEFAULT_TIERS
 from ..prompt import prompt_parts
 from ..question_types import QUESTION_TYPES
+from .context_gate import DEFAULT_GATE, gate_name
 from .errors import task_error
 from .scorers import ast_semantic_match, factuality_judge, substring_match
 from .solver import cold_warm_trials, remember_contexts
@@ -64,11 +66,11 @@ def retrieval_task(tier: str, dataset: str | None = None, revision: str | None =
                    source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                    no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
                    judge: str | None = None, log_context: bool = False, allow_mismatch: bool = False,
-                   size: str = "default") -> Task:
+                   size: str = "default", gate: str = DEFAULT_GATE) -> Task:
     """Build the task of one tier (the registered `T25`...`T1000` tasks call this)."""
     try:
         return _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials,
-                               judge, log_context, _flag(allow_mismatch, "allow_mismatch"), size)
+                               judge, log_context, _flag(allow_mismatch, "allow_mismatch"), size, gate)
     except RetrievalError as exc:
         raise task_error(exc) from None
 
@@ -86,7 +88,11 @@ def _flag(value: object, name: str) -> bool:
 
 
 def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context, question_types, trials, judge,
-                    log_context, allow_mismatch, size) -> Task:
+                    log_context, allow_mismatch, size, gate) -> Task:
+    try:
+        gate = gate_name(gate)
+    except ValueError as exc:
+        raise RetrievalError(str(exc)) from None
     if perturbed not in PERTURBED_MODES:
         raise RetrievalError(f"perturbed must be one of {', '.join(PERTURBED_MODES)} (got {perturbed!r})")
     trials = int(trials)
@@ -128,7 +134,8 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
     return Task(
         dataset=MemoryDataset(_samples(rows, no_context=no_context), name=f"cpython-retrieval-{tier}",
                               location=str(resolved.path)),
-        solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context, log_context=bool(log_context)),
+        solver=cold_warm_trials(str(resolved.path), trials=trials, no_context=no_context, log_context=bool(log_context),
+                                gate=gate, context_counts=dict(Counter(r["context_id"] for r in rows))),
         scorer=scorers,
         config=GenerateConfig(max_tokens=OUTPUT_TOKEN_BUDGET),
         metadata={
@@ -147,6 +154,7 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
             "size": size,
             "allow_mismatch": allow_mismatch,
             "source_mismatch": mismatch,
+            "gate": gate,
         },
     )
 
@@ -171,6 +179,9 @@ _DOC = """Tier {tier}: questions about a ~{k}k-token context of CPython `Lib/` f
             context instead, which keeps a T1000 log under 1 MB rather than over 100 MB).
         allow_mismatch: Build from a `source` whose files differ from `pin` (refused otherwise); the log's
             `source_matches_pin` is then false and `source_mismatch` lists the files that differ or were dropped.
+        gate: Contexts in flight at once per model endpoint, shared by every task and epoch of the
+            process: `one` (default: a one-context prefix cache prefills each context once), a number
+            N (a cache that holds N contexts), or `off`.
     """
 
 
@@ -179,10 +190,10 @@ def _make(tier: str) -> Callable[..., Task]:
                   source: str | None = None, perturbed: Literal["include", "only", "exclude"] = "include",
                   no_context: bool = False, question_types: str | list[str] | None = None, trials: int = 3,
                   judge: str | None = None, log_context: bool = False, allow_mismatch: bool = False,
-                  size: str = "default") -> Task:
+                  size: str = "default", gate: str = DEFAULT_GATE) -> Task:
         return retrieval_task(tier, dataset=dataset, revision=revision, pin=pin, source=source, perturbed=perturbed,
                               no_context=no_context, question_types=question_types, trials=trials, judge=judge,
-                              log_context=log_context, allow_mismatch=allow_mismatch, size=size)
+                              log_context=log_context, allow_mismatch=allow_mismatch, size=size, gate=gate)
 
     tier_task.__name__ = tier_task.__qualname__ = tier
     tier_task.__doc__ = _DOC.format(tier=tier, k=tier[1:])

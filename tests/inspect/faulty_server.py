@@ -93,13 +93,18 @@ class FaultyServer(ThreadingHTTPServer):
 
     def __init__(self, *, answers: dict[str, str], faults: FaultPlan = lambda question, attempt: "ok",
                  wire: str = "openai", first_token_delay: float = 0.2, models_delay: float = 0.0,
-                 retry_after: float = 0.02, model: str = "faulty") -> None:
+                 retry_after: float = 0.02, model: str = "faulty", reasoning_tokens: int = 0,
+                 report_cache: bool = False) -> None:
         if wire not in ("openai", "anthropic"):
             raise ValueError(f"wire must be openai or anthropic (got {wire!r})")
         super().__init__(("127.0.0.1", 0), _Handler)
         self.wire = wire
         self.retry_after = retry_after
         self.model = model
+        self.reasoning_tokens = reasoning_tokens
+        self.report_cache = report_cache
+        self.cached_prefixes: set[str] = set()
+        self.responses_probes = 0
         self.plan = _Plan(dict(answers), faults, first_token_delay, models_delay)
         self.exchanges: list[Exchange] = []
         self.model_probes = 0
@@ -129,6 +134,41 @@ class FaultyServer(ThreadingHTTPServer):
             return  # the client gave up (attempt timeout): expected here
         super().handle_error(request, client_address)
 
+    def answer_for(self, question: str | None) -> str | None:
+        """The answer to a question, or to a whole prompt that ends with one (lm-eval sends the prompt as one text)."""
+        answers = self.plan.answers
+        if question in answers:
+            return answers[question]
+        return next((a for q, a in answers.items() if question and question.rstrip().endswith(q.rstrip())), None)
+
+    def cache_use(self, body: dict[str, Any]) -> tuple[int, int]:
+        """(cached read, cache write) tokens for a request, with `report_cache`: a prefix cache that keeps every
+        prefix it saw. Anthropic: the text up to the block marked `cache_control` (written the first time, read
+        after); OpenAI: the prompt up to the end of its `<files>` block (read when seen before)."""
+        if not self.report_cache:
+            return 0, 0
+        texts: list[str] = []
+        prefix = None
+        for message in body.get("messages") or []:
+            content = message.get("content")
+            for part in content if isinstance(content, list) else [{"type": "text", "text": content or ""}]:
+                texts.append(part.get("text", ""))
+                if isinstance(part, dict) and part.get("cache_control"):
+                    prefix = "".join(texts)
+        if self.wire == "openai":
+            whole = "".join(texts)
+            end = whole.rfind("</files>")
+            prefix = whole[:end + len("</files>")] if end >= 0 else None
+        if prefix is None:
+            return 0, 0
+        tokens = len(prefix) // 4
+        with self.lock:
+            seen = prefix in self.cached_prefixes
+            self.cached_prefixes.add(prefix)
+        if seen:
+            return tokens, 0
+        return 0, (tokens if self.wire == "anthropic" else 0)
+
     def chat_exchanges(self) -> list[Exchange]:
         with self.lock:
             return list(self.exchanges)
@@ -149,14 +189,27 @@ class FaultyServer(ThreadingHTTPServer):
 
 def _question(body: dict[str, Any]) -> str | None:
     """The prompt's last text block (the solver puts `Question: ...` last)."""
-    messages = body.get("messages") or []
-    if not messages:
+    messages = body.get("messages") or body.get("input") or []  # chat completions and messages, or Responses
+    if isinstance(messages, str) or not messages:
         return None
     content = messages[-1].get("content")
     if isinstance(content, str):
         return content
-    texts = [p.get("text", "") for p in content or [] if isinstance(p, dict) and p.get("type") == "text"]
+    texts = [p.get("text", "") for p in content or [] if isinstance(p, dict) and p.get("type") in ("text", "input_text")]
     return texts[-1] if texts else None
+
+
+def context_digest(body: dict[str, Any]) -> str | None:
+    """sha256 of the request's longest text block (the `<files>` context the solver sends), to tell contexts apart
+    in arrival order; None when the request has no text."""
+    import hashlib
+
+    messages = body.get("messages") or body.get("input") or []
+    texts = [] if isinstance(messages, str) else [
+        part.get("text", "") if isinstance(part, dict) else "" for m in messages
+        for part in (m.get("content") if isinstance(m.get("content"), list) else [{"text": m.get("content") or ""}])]
+    longest = max(texts, key=len, default="")
+    return hashlib.sha256(longest.encode("utf-8", "surrogatepass")).hexdigest() if longest else None
 
 
 def _budgeted(answer: str, max_tokens: int | None) -> tuple[str, bool]:
@@ -231,12 +284,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         route = self.path.rstrip("/")
         wire = self.server.wire
-        if (wire, route) not in (("openai", "/v1/chat/completions"), ("anthropic", "/v1/messages")):
+        if (wire, route) not in (("openai", "/v1/chat/completions"), ("openai", "/v1/responses"),
+                                 ("anthropic", "/v1/messages")):
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            return
+        if route == "/v1/responses" and isinstance(body.get("input"), str):
+            self._responses_probe(body)
             return
         question = _question(body)
         exchange = self.server._register(route, question, body, self.headers.get("x-irid"))
-        answer = self.server.plan.answers.get(question or "")
+        answer = self.server.answer_for(question)
         if answer is None:
             self._json(400, {"error": {"message": "unknown question", "type": "invalid_request_error"}})
             return
@@ -252,7 +309,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         text, over = _budgeted(answer, exchange.max_tokens)
         cut = exchange.fault in ("cut", "drop", "no_finish")
-        if wire == "openai":
+        if route == "/v1/responses":
+            exchange.finish_reason = "completed"
+            (self._responses_stream if exchange.stream else self._responses_json)(body, exchange, text)
+        elif wire == "openai":
             exchange.finish_reason = None if cut else "length" if over else "stop"
             if exchange.fault == "content_filter":
                 exchange.finish_reason = "content_filter"
@@ -262,21 +322,65 @@ class _Handler(BaseHTTPRequestHandler):
             (self._anthropic_stream if exchange.stream else self._anthropic_json)(body, exchange, text)
 
     def _usage_tokens(self, body: dict[str, Any], text: str) -> tuple[int, int]:
-        prompt = json.dumps(body.get("messages"))
-        return len(prompt) // 4, max(1, len(text.split(" ")))
+        """(prompt, completion) tokens; the completion counts the reported reasoning tokens, as OpenAI's does."""
+        prompt = json.dumps(body.get("messages", body.get("input")))
+        return len(prompt) // 4, max(1, len(text.split(" "))) + self.server.reasoning_tokens
+
+    def _openai_usage(self, body: dict[str, Any], text: str) -> dict[str, Any]:
+        prompt, completion = self._usage_tokens(body, text)
+        read, _ = self.server.cache_use(body)
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+                "prompt_tokens_details": {"cached_tokens": read},
+                "completion_tokens_details": {"reasoning_tokens": self.server.reasoning_tokens}}
+
+    # -- OpenAI Responses (the `openai/` provider's API for reasoning models) --
+    def _response(self, body, text: str, status: str = "completed") -> dict[str, Any]:
+        prompt, completion = self._usage_tokens(body, text)
+        return {"id": "resp_test", "object": "response", "created_at": 0, "model": self.server.model,
+                "status": status, "error": None, "incomplete_details": None, "instructions": None,
+                "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "metadata": {},
+                "output": [] if status != "completed" else [
+                    {"type": "message", "id": "msg_test", "status": "completed", "role": "assistant",
+                     "content": [{"type": "output_text", "text": text, "annotations": []}]}],
+                "usage": {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": 0},
+                          "output_tokens": completion,
+                          "output_tokens_details": {"reasoning_tokens": self.server.reasoning_tokens},
+                          "total_tokens": prompt + completion}}
+
+    def _responses_probe(self, body) -> None:
+        """Inspect's one-time reasoning-summary probe (`input` is a plain string): answered after the probe delay."""
+        self.server.responses_probes += 1
+        time.sleep(self.server.plan.models_delay)
+        self._json(200, self._response(body, "hello, world"))
+
+    def _responses_json(self, body, exchange: Exchange, text: str) -> None:
+        time.sleep(self.server.plan.first_token_delay)
+        exchange.first_content = time.perf_counter()
+        exchange.answered = text
+        self._json(200, self._response(body, text))
+
+    def _responses_stream(self, body, exchange: Exchange, text: str) -> None:
+        self._start_stream(chunked=True)
+        self._sse({"type": "response.created", "sequence_number": 0,
+                   "response": self._response(body, "", "in_progress")}, event="response.created")
+        time.sleep(self.server.plan.first_token_delay)
+        self._send_pieces(exchange, text, lambda piece: self._sse(
+            {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_test", "output_index": 0,
+             "content_index": 0, "delta": piece, "logprobs": []}, event="response.output_text.delta"))
+        self._sse({"type": "response.completed", "sequence_number": 2, "response": self._response(body, text)},
+                  event="response.completed")
+        self._end_stream("ok")
 
     # -- OpenAI chat completions --
     def _openai_json(self, body, exchange: Exchange, text: str) -> None:
         time.sleep(self.server.plan.first_token_delay)
         exchange.first_content = time.perf_counter()
         exchange.answered = text
-        prompt, completion = self._usage_tokens(body, text)
         self._json(200, {
             "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": self.server.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                          "finish_reason": exchange.finish_reason}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-                      "prompt_tokens_details": {"cached_tokens": 0}}})
+            "usage": self._openai_usage(body, text)})
 
     def _openai_stream(self, body, exchange: Exchange, text: str) -> None:
         fault = exchange.fault
@@ -294,10 +398,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault != "no_finish":
             self._sse(chunk({}, finish=exchange.finish_reason))
         if (body.get("stream_options") or {}).get("include_usage"):
-            prompt, completion = self._usage_tokens(body, text)
-            self._sse(chunk({}, usage={"prompt_tokens": prompt, "completion_tokens": completion,
-                                       "total_tokens": prompt + completion,
-                                       "prompt_tokens_details": {"cached_tokens": 0}}))
+            self._sse(chunk({}, usage=self._openai_usage(body, text)))
         if fault != "no_done":
             self._sse("[DONE]")
         self._end_stream(fault)
@@ -323,11 +424,12 @@ class _Handler(BaseHTTPRequestHandler):
     # -- Anthropic messages --
     def _anthropic_message(self, body, text: str, stop_reason: str | None, output_tokens: int) -> dict[str, Any]:
         prompt, _ = self._usage_tokens(body, text)
+        read, write = self.server.cache_use(body)
         return {"id": "msg_test", "type": "message", "role": "assistant", "model": self.server.model,
                 "content": [{"type": "text", "text": text}] if text else [], "stop_reason": stop_reason,
                 "stop_sequence": None,
-                "usage": {"input_tokens": prompt, "output_tokens": output_tokens, "cache_read_input_tokens": 0,
-                          "cache_creation_input_tokens": 0}}
+                "usage": {"input_tokens": max(0, prompt - read - write), "output_tokens": output_tokens,
+                          "cache_read_input_tokens": read, "cache_creation_input_tokens": write}}
 
     def _anthropic_json(self, body, exchange: Exchange, text: str) -> None:
         time.sleep(self.server.plan.first_token_delay)
