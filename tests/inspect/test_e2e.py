@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cpython_retrieval.adapters.oracle_server import start_oracle_server
+from cpython_retrieval.question_types import TASK_VERSION
 from cpython_retrieval.tasks.solver import CALLS_KEY
 
 from .conftest import eval_logs, run_inspect
@@ -51,6 +52,10 @@ def test_oracle_scores_one_on_every_row(small_dataset, tmp_path):
     assert sorted(log.eval.task for log in logs) == ["cpython_retrieval/T25", "cpython_retrieval/T50"]
     for log in logs:
         assert log.status == "success"
+        tier = log.eval.task.split("/")[1]
+        assert log.eval.task_version == TASK_VERSION > 0
+        assert log.eval.task_display_name == f"cpython_retrieval {tier}"
+        assert log.results.headline.scorer == "ast_semantic_match" and log.results.headline.metric == "accuracy"
         metrics = log.results.scores[0].metrics
         assert log.results.scores[0].name == "ast_semantic_match"
         assert metrics["accuracy"].value == 1.0
