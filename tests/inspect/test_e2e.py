@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cpython_retrieval.adapters.oracle_server import start_oracle_server
+from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.question_types import TASK_VERSION
 from cpython_retrieval.tasks.solver import CALLS_KEY
 
@@ -40,7 +41,7 @@ def test_entry_point_registers_tasks_and_models():
     from inspect_ai.model import get_model
 
     assert get_model("cpython_retrieval/oracle").api.model_name == "oracle"
-    with pytest.raises(ValueError, match="unknown reference model"):
+    with pytest.raises(RetrievalError, match="unknown reference model"):
         get_model("cpython_retrieval/nonesuch")
 
 
