@@ -62,6 +62,7 @@ def _fraction(*, one_allowed: bool):
 # a tier's rows are at least 0 and below 1 perturbed; drift rows are counted per ordinary row, up to one each
 _share = _fraction(one_allowed=False)
 _drift_share = _fraction(one_allowed=True)
+_unit_interval = _fraction(one_allowed=True)  # an accuracy threshold
 
 
 def _types(value: str) -> list[str]:
@@ -122,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", type=Path, required=True, help="output folder")
     rep.add_argument("--prices", type=Path, help="YAML of USD per million tokens per model (input, cached_input, cache_write, output), for cost where logs have none")
     rep.add_argument("--format", choices=["md", "html"], default="md", help="report.md with PNGs beside it (default), or one self-contained report.html")
-    rep.add_argument("--threshold", type=_drift_share, default=0.8, help="accuracy a tier must keep to count toward the effective context length (default 0.8)")
+    rep.add_argument("--threshold", type=_unit_interval, default=0.8, help="accuracy a tier must keep to count toward the effective context length (default 0.8)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.add_argument("--allow-mixed", action="store_true", help="report logs of datasets with different fingerprints together (refused by default)")
 

@@ -93,9 +93,9 @@ _MEMORIZER_ARGS = ("recall_pin", "pin", "source")
 def _check_model_args(kind: str, model_args: dict[str, Any], **memorizer_args: str | None) -> None:
     """Refuse `-M` arguments the model would silently ignore: unknown names, or recall settings off the memorizer."""
     if model_args:
+        accepted = (*_COMMON_ARGS, *(_MEMORIZER_ARGS if kind == "memorizer" else ()))
         raise input_error(f"unknown model argument(s) {', '.join(f'-M {k}' for k in sorted(model_args))} for "
-                          f"cpython_retrieval/{kind}; it takes "
-                          + ", ".join(f"-M {a}" for a in (*_COMMON_ARGS, *(_MEMORIZER_ARGS if kind == "memorizer" else ()))))
+                          f"cpython_retrieval/{kind}; it takes " + ", ".join(f"-M {a}" for a in accepted))
     given = sorted(name for name, value in memorizer_args.items() if value not in (None, ""))
     if given and kind != "memorizer":
         raise input_error(f"{', '.join(f'-M {k}' for k in given)} only applies to cpython_retrieval/memorizer "

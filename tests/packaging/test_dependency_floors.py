@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _declared_floors() -> dict[str, Version]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    extras = project["optional-dependencies"].values()
+    requirements = [*project["dependencies"], *(r for extra in extras for r in extra)]
     floors: dict[str, Version] = {}
     for text in requirements:
         requirement = Requirement(text)

@@ -76,4 +76,5 @@ def test_the_installed_wheel_runs_the_main_command_and_lm_eval_from_elsewhere(di
     folder, tasks = _run([bin_dir / "python", "-c", discover, ROOT / "tests" / "lm_eval" / "plugin_discovery.py"],
                          cwd=elsewhere).stdout.strip().splitlines()[-2:]
     assert folder.startswith(str(env_dir))
-    assert {"cpython_retrieval", *(f"cpython_retrieval_t{k}" for k in (25, 50, 100, 200, 500, 1000))} <= set(tasks.split())
+    tiers = (25, 50, 100, 200, 500, 1000)
+    assert {"cpython_retrieval", *(f"cpython_retrieval_t{k}" for k in tiers)} <= set(tasks.split())
