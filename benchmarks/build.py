@@ -7,7 +7,9 @@
 
 Aims (issue 13): the ordinary build within 3x floor A, the full build within 2x floor B. Floors are measured
 with the cyclic garbage collector off, as the build runs (the same `build.no_cyclic_gc`), so neither side pays
-for collections the other skips. Usage: python benchmarks/build.py [--repeat N] [--tiers T25,...]
+for collections the other skips. The floors read the very `Lib/` the build reads (the pin's source as the build
+resolves it: the running interpreter's stdlib only when it is the pinned release, else the cached or downloaded
+release). Usage: python benchmarks/build.py [--repeat N] [--tiers T25,...] [--pin VERSION]
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import libcst
 
 from cpython_retrieval.generate.contexts import DEFAULT_TIERS
 from cpython_retrieval.generate.stages import build_dataset, no_cyclic_gc
-from cpython_retrieval.sources.corpus import interpreter_lib
+from cpython_retrieval.generate.stages.sized_corpus import resolve_pin
+from cpython_retrieval.sources.corpus import resolve_lib
 from cpython_retrieval.sources.lib_files import find_lib_dir
 
 
@@ -46,9 +49,9 @@ def libcst_floor(lib, paths) -> float:
     return time.perf_counter() - start
 
 
-def timed_build(tiers, share):
+def timed_build(pin, tiers, share):
     start = time.perf_counter()
-    built = build_dataset(tiers=tiers, perturbed_share=share)
+    built = build_dataset(pin=pin, tiers=tiers, perturbed_share=share)
     return time.perf_counter() - start, built
 
 
@@ -56,15 +59,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tiers", default=",".join(DEFAULT_TIERS))
+    parser.add_argument("--pin", default="auto", help="as `cpython-retrieval build --pin` (default: auto)")
     args = parser.parse_args()
     tiers = args.tiers.split(",")
-    lib = find_lib_dir(interpreter_lib())
-    build_dataset(tiers=["T25"], per_tier=1)  # load the tokenizers' vocabularies once, outside the timings
+    pin = resolve_pin(args.pin, None, allow_mismatch=False)
+    source = resolve_lib(pin, None)  # the Lib/ the build reads, so the floors parse the same files
+    lib = find_lib_dir(source.lib)
+    print(f"CPython {pin.version} Lib/ ({source.kind} source): {lib}")
+    build_dataset(pin=pin.version, tiers=["T25"], per_tier=1)  # load the tokenizers once, outside the timings
     ordinary, full, floors, cst_floors = [], [], [], []
     for _ in range(args.repeat):
-        seconds, built = timed_build(tiers, 0.0)
+        seconds, built = timed_build(pin.version, tiers, 0.0)
         ordinary.append(seconds)
-        seconds, built = timed_build(tiers, 0.2)
+        seconds, built = timed_build(pin.version, tiers, 0.2)
         full.append(seconds)
         largest = max((c for c in built.contexts if c["variant"] == "original"), key=lambda c: c["context_tokens"])
         used = [p.removeprefix("Lib/") for p in json.loads(largest["files"])]

@@ -27,6 +27,14 @@ def _tiers(value: str) -> list[str]:
     return tiers
 
 
+def _check_tiers(tiers: list[str], custom_tiers: bool) -> None:
+    """A tier off the standard ladder is a typo unless asked for: `--tiers T30` needs `--custom-tiers`."""
+    custom = [t for t in tiers if t not in DEFAULT_TIERS]
+    if custom and not custom_tiers:
+        raise RetrievalError(f"--tiers {','.join(custom)}: not a standard tier ({','.join(DEFAULT_TIERS)}); fix the "
+                             "name, or pass --custom-tiers to build a tier of that size")
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -54,6 +62,7 @@ def _fraction(*, one_allowed: bool):
 # a tier's rows are at least 0 and below 1 perturbed; drift rows are counted per ordinary row, up to one each
 _share = _fraction(one_allowed=False)
 _drift_share = _fraction(one_allowed=True)
+_unit_interval = _fraction(one_allowed=True)  # an accuracy threshold
 
 
 def _types(value: str) -> list[str]:
@@ -85,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--pin", default="auto", help="CPython release to pin, e.g. 3.13.15, or a pin JSON file; 'auto' = the running interpreter's version if shipped, else the canonical pin (see `pins list`)")
     build.add_argument("--source", help="a CPython checkout, release folder or Lib/ directory, or the release tarball (a path or URL, checked against the pin's sha256); default: a cached verified download, a local install of the release, else download the tarball")
     build.add_argument("--tiers", type=_tiers, default=list(DEFAULT_TIERS), help=f"comma-separated tiers (thousands of tokens); default {','.join(DEFAULT_TIERS)}")
+    build.add_argument("--custom-tiers", action="store_true", help="allow tiers off the standard ladder (e.g. T30); without it such a name is refused as a likely typo")
     build.add_argument("--per-tier", type=_positive, default=100, help="ordinary questions per tier (default 100)")
     build.add_argument("--perturbed-share", type=_share, default=0.2, help="share of each tier's rows asked on the tier's perturbed context (anti-memorization control; default 0.2, 0 disables)")
     build.add_argument("--drift-share", type=_drift_share, default=0.1, help="drift rows per ordinary row: facts that changed since --stale-pin, asked on the original context (default 0.1, 0 disables)")
@@ -121,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", type=Path, required=True, help="output folder")
     rep.add_argument("--prices", type=Path, help="YAML of USD per million tokens per model (input, cached_input, cache_write, output), for cost where logs have none")
     rep.add_argument("--format", choices=["md", "html"], default="md", help="report.md with PNGs beside it (default), or one self-contained report.html")
-    rep.add_argument("--threshold", type=float, default=0.8, help="accuracy a tier must keep to count toward the effective context length (default 0.8)")
+    rep.add_argument("--threshold", type=_unit_interval, default=0.8, help="accuracy a tier must keep to count toward the effective context length (default 0.8)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.add_argument("--allow-mixed", action="store_true", help="report logs of datasets with different fingerprints together (refused by default)")
 
@@ -153,6 +163,7 @@ def _run(args: argparse.Namespace) -> int:
         from .dataset.store import check_output_dir, write_dataset
         from .generate.stages import build_dataset
 
+        _check_tiers(args.tiers, args.custom_tiers)
         check_output_dir(args.out)  # before the build, not after it
         built = build_dataset(
             pin=args.pin, source=args.source, tiers=args.tiers, per_tier=args.per_tier, seed=args.seed,
@@ -221,10 +232,16 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"{version}\t{kind}")
             return 0
         if args.pins_command == "fetch":
-            from .sources.fetch import fetch_release
+            from .sources.fetch import SourceUnavailable, fetch_release
             from .sources.pins import load_pin
 
-            fetched = fetch_release(load_pin(args.version), tarball=args.tarball)
+            if args.version not in available_pins():
+                raise RetrievalError(f"no manifest for CPython {args.version}; supported pins: "
+                                     f"{', '.join(available_pins())} (`pins fetch` fetches a shipped pin's tarball)")
+            try:
+                fetched = fetch_release(load_pin(args.version), tarball=args.tarball)
+            except SourceUnavailable as exc:
+                raise exc.with_flag("--tarball PATH_OR_URL", "the release tarball on disk or at a mirror") from None
             print(f"CPython {args.version}: verified tarball {fetched.tarball_sha256[:12]}..., {len(fetched.files)} "
                   f"corpus files in {fetched.lib}")
             return 0

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 
 FAMILIES = ("single_needle", "two_hop", "aggregation")
 
+#: The tasks' comparability version: bumped with every change that makes scores incomparable (prompts, data
+#: selection, generation settings, scoring). The Inspect tasks log it as `task_version`, the lm-eval YAMLs carry it
+#: as `metadata.version` and eval.yaml as `version: "N-A"`; tests/core/test_task_metadata.py holds them to it.
+TASK_VERSION = 3
+
 #: Canonical answer of an ``absent_symbol`` row (and the escape offered to every
 #: location question, so absent and present rows read the same to the model).
 NOT_PRESENT = "NOT PRESENT"

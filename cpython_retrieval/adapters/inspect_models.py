@@ -58,6 +58,7 @@ from ..reference.grep import grep_answer
 from ..reference.oracle import oracle_answer, prompt_question, shotgun_answer
 from ..reference.prompt_cache import HeadedPrompt, headed_parts, prompt_tokens
 from ..tokens import get_counter
+from .inspect_errors import input_error
 
 REFERENCE_MODELS = ("oracle", "grep", "memorizer", "shotgun")
 #: The statistics check and the offline judge (kept apart from the answering models above).
@@ -94,23 +95,43 @@ def _sample() -> tuple[str | None, dict[str, Any]]:
     return (None if state.sample_id is None else str(state.sample_id)), dict(state.metadata or {})
 
 
+#: The `-M` arguments every reference model takes, and those only the memorizer reads (what it recalls).
+_COMMON_ARGS = ("delay", "fail_marker", "call_log")
+_MEMORIZER_ARGS = ("recall_pin", "pin", "source")
+
+
+def _check_model_args(kind: str, model_args: dict[str, Any], **memorizer_args: str | None) -> None:
+    """Refuse `-M` arguments the model would silently ignore: unknown names, or recall settings off the memorizer."""
+    if model_args:
+        accepted = (*_COMMON_ARGS, *(_MEMORIZER_ARGS if kind == "memorizer" else ()), *(("seed",) if kind == "known" else ()))
+        raise input_error(f"unknown model argument(s) {', '.join(f'-M {k}' for k in sorted(model_args))} for "
+                          f"cpython_retrieval/{kind}; it takes " + ", ".join(f"-M {a}" for a in accepted))
+    given = sorted(name for name, value in memorizer_args.items() if value not in (None, ""))
+    if given and kind != "memorizer":
+        raise input_error(f"{', '.join(f'-M {k}' for k in given)} only applies to cpython_retrieval/memorizer "
+                          f"(cpython_retrieval/{kind} reads the context, not a release): drop it or use "
+                          "--model cpython_retrieval/memorizer")
+
+
 @modelapi(name="cpython_retrieval")
 class ReferenceModelAPI(ModelAPI):
     """The package's reference models: `oracle` (reads the context), `grep` (searches it), `memorizer` (recalls the
     stdlib), `shotgun` (games the scorer)."""
 
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
-                 config: GenerateConfig = GenerateConfig(),  # noqa: B008 - Inspect's ModelAPI signature
-                 pin: str | None = None, source: str | None = None,
+                 config: GenerateConfig | None = None, pin: str | None = None, source: str | None = None,
                  recall_pin: str | None = None,
                  delay: float = 0.0, fail_marker: str | None = None, call_log: str | None = None,
                  **model_args: Any) -> None:
-        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[], config=config)
+        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[],
+                         config=config if config is not None else GenerateConfig())
         kind, _, named_pin = model_name.partition("-")  # `memorizer-3.11.7`: a memorizer of that release, by name
         if kind not in REFERENCE_MODELS + CHECK_MODELS or (named_pin and kind != "memorizer"):
-            raise ValueError(f"unknown reference model cpython_retrieval/{model_name}; choose one of: "
-                             + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS + CHECK_MODELS)
-                             + " (or cpython_retrieval/memorizer-<version>)")
+            raise input_error(f"unknown reference model cpython_retrieval/{model_name}; choose one of: "
+                              + ", ".join(f"cpython_retrieval/{m}" for m in REFERENCE_MODELS + CHECK_MODELS)
+                              + " (or cpython_retrieval/memorizer-<version>)")
+        seed = model_args.pop("seed", 0) if kind == "known" else 0  # `known`: which draw of its effects and rows
+        _check_model_args(kind, model_args, recall_pin=recall_pin, pin=pin, source=source)
         self.kind = kind
         recall = recall_pin if recall_pin not in (None, "") else (named_pin or pin)
         self.pin = None if recall in (None, "", "auto") else str(recall)
@@ -118,7 +139,7 @@ class ReferenceModelAPI(ModelAPI):
         self.delay = float(delay)
         self.fail_marker = fail_marker
         self.call_log = call_log
-        self.seed = int(model_args.pop("seed", 0))  # `known`: which draw of its per-context effects and rows
+        self.seed = int(seed)
 
     def max_connections(self) -> int:
         return 8

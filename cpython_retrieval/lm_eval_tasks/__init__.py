@@ -1,6 +1,7 @@
 """lm-evaluation-harness task folder for cpython-retrieval (pass it to `lm_eval --include_path`).
 
-lm-eval 0.4.x has no task entry points, so the folder has to be named on the command line:
+lm-eval 0.4.13 reads no task entry points, so the folder has to be named on the command line (the package also
+declares the `lm_eval.tasks` entry point of lm-eval pull request #4015, for a release that reads it):
 
     lm_eval run --model ... --tasks cpython_retrieval --include_path "$(cpython-retrieval lm-eval-path)"
 

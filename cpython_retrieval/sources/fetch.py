@@ -34,17 +34,17 @@ _TARBALL_SUFFIXES = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", "
 class SourceUnavailable(RetrievalError):
     """No verified `Lib/` for a pin could be found or fetched; the message names the flag that supplies one."""
 
-    def __init__(self, version: str, reason: str, flag: str = "--source PATH") -> None:
-        self.version, self.reason, self.flag = version, reason, flag
+    def __init__(self, version: str, reason: str, flag: str = "--source PATH",
+                 accepts: str = "a CPython checkout, release folder, Lib/ directory or release tarball") -> None:
+        self.version, self.reason, self.flag, self.accepts = version, reason, flag, accepts
         super().__init__(self._text())
 
     def _text(self) -> str:
-        return (f"CPython {self.version} Lib/ is not available ({self.reason}); pass {self.flag} (a CPython checkout, "
-                f"release folder, Lib/ directory or release tarball)")
+        return f"CPython {self.version} Lib/ is not available ({self.reason}); pass {self.flag} ({self.accepts})"
 
-    def with_flag(self, flag: str) -> "SourceUnavailable":
+    def with_flag(self, flag: str, accepts: str | None = None) -> SourceUnavailable:
         """The same error, naming the spelling of the fix in the caller's framework (e.g. `-T source=PATH`)."""
-        return SourceUnavailable(self.version, self.reason, flag)
+        return SourceUnavailable(self.version, self.reason, flag, accepts or self.accepts)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.log import HeadlineMetric
 from inspect_ai.model import GenerateConfig
 
 from ..dataset.resolve import INSPECT_SPELLING, resolve_dataset
@@ -25,7 +26,7 @@ from ..dataset.store import dataset_identity, load_contexts, load_rows, read_man
 from ..errors import RetrievalError
 from ..generate.contexts import DEFAULT_TIERS
 from ..prompt import prompt_parts
-from ..question_types import QUESTION_TYPES
+from ..question_types import QUESTION_TYPES, TASK_VERSION
 from .context_gate import DEFAULT_GATE, gate_name
 from .errors import task_error
 from .scorers import ast_semantic_match, factuality_judge, substring_match
@@ -40,6 +41,16 @@ PERTURBED_MODES = ("include", "only", "exclude")
 OUTPUT_TOKEN_BUDGET = 8192
 #: Row fields not copied into sample metadata (large or redundant).
 _SKIP_FIELDS = frozenset({"context"})
+#: What Inspect shows and indexes for each tier (the log's header, `inspect view`, eval.yaml).
+TASK_TAGS = ["long-context", "retrieval", "code", "python"]
+#: The one number that summarises a run: the AST-exact accuracy of the cold calls.
+HEADLINE_METRIC = HeadlineMetric(scorer="ast_semantic_match", metric="accuracy")
+
+
+def task_description(tier: str) -> str:
+    """One sentence for a tier's listing: what is asked and over how much context."""
+    return (f"Long-context retrieval over a ~{tier[1:]}k-token context of CPython Lib/ files: questions with exact "
+            "answers read from the code's syntax tree, scored by AST equivalence.")
 
 
 def _question_types(value: str | list[str] | tuple[str, ...] | None) -> list[str] | None:
@@ -138,6 +149,11 @@ def _retrieval_task(tier, dataset, revision, pin, source, perturbed, no_context,
                                 gate=gate, context_counts=dict(Counter(r["context_id"] for r in rows))),
         scorer=scorers,
         config=GenerateConfig(max_tokens=OUTPUT_TOKEN_BUDGET),
+        version=TASK_VERSION,
+        display_name=f"cpython_retrieval {tier}",
+        description=task_description(tier),
+        tags=list(TASK_TAGS),
+        headline_metric=HEADLINE_METRIC,
         metadata={
             "tier": tier,
             "dataset_origin": resolved.origin,

@@ -230,7 +230,8 @@ def test_a_tarball_only_pin_builds_from_a_verified_file_url_and_refuses_a_wrong_
         build_dataset(pin=str(pin_file), source=tmp_path / "tree", tiers=["T1"], per_tier=4)
     bad = write_pin(Pin("9.6.1", "v9.6.1", "https://example.invalid/x.tar.xz", "0" * 64), tmp_path)
     proc = subprocess.run([*CLI, "build", "--pin", str(bad), "--source", tarball.as_uri(), "--tiers", "T1",
-                           "--out", str(tmp_path / "never")], capture_output=True, text=True, timeout=120)
+                           "--custom-tiers", "--out", str(tmp_path / "never")],
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "does not match" in proc.stderr and proc.stderr.count("\n") == 1
     assert not (tmp_path / "never").exists()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +21,13 @@ def test_mkdocs_build_strict(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "site" / "sample-report" / "report" / "index.html").is_file()
     assert (tmp_path / "site" / "api" / "index.html").read_text().count("build_dataset") > 1
+    # the home page renders the Quickstart as one code block per command, every line of it whole
+    from tests.core.test_readme_contract import quickstart_blocks
+
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    rendered = [html.unescape(re.sub(r"<[^>]+>", "", code)) for code in re.findall(r"<pre\b.*?</pre>", page, re.S)]
+    for block in quickstart_blocks(ROOT / "docs" / "index.md"):
+        assert any(block.strip() == text.strip() for text in rendered), block
 
 
 def test_every_docs_page_is_in_the_nav():

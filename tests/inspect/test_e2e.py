@@ -14,6 +14,8 @@ from cpython_retrieval.dataset.store import load_tier
 from cpython_retrieval.prompt import render_prompt
 from cpython_retrieval.reference.grep import grep_answer
 from cpython_retrieval.scorers import score_answer
+from cpython_retrieval.errors import RetrievalError
+from cpython_retrieval.question_types import TASK_VERSION
 from cpython_retrieval.tasks.solver import CALLS_KEY
 
 from .conftest import eval_logs, run_inspect
@@ -44,7 +46,7 @@ def test_entry_point_registers_tasks_and_models():
 
     assert get_model("cpython_retrieval/oracle").api.model_name == "oracle"
     assert get_model("cpython_retrieval/grep").api.model_name == "grep"
-    with pytest.raises(ValueError, match="unknown reference model"):
+    with pytest.raises(RetrievalError, match="unknown reference model"):
         get_model("cpython_retrieval/nonesuch")
 
 
@@ -56,6 +58,10 @@ def test_oracle_scores_one_on_every_row(small_dataset, tmp_path):
     assert sorted(log.eval.task for log in logs) == ["cpython_retrieval/T25", "cpython_retrieval/T50"]
     for log in logs:
         assert log.status == "success"
+        tier = log.eval.task.split("/")[1]
+        assert log.eval.task_version == TASK_VERSION > 0
+        assert log.eval.task_display_name == f"cpython_retrieval {tier}"
+        assert log.results.headline.scorer == "ast_semantic_match" and log.results.headline.metric == "accuracy"
         metrics = log.results.scores[0].metrics
         assert log.results.scores[0].name == "ast_semantic_match"
         assert metrics["accuracy"].value == 1.0

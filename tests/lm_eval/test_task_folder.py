@@ -21,6 +21,7 @@ from cpython_retrieval.lm_eval_tasks import (
     utils,
 )
 from cpython_retrieval.prompt import render_prompt
+from cpython_retrieval.question_types import TASK_VERSION
 
 from .conftest import BIN, run
 
@@ -43,7 +44,8 @@ def test_folder_layout_and_versions():
     assert [t.lower() for t in TIERS] == ["t25", "t50", "t100", "t200", "t500", "t1000"]
     template = _yaml("_default_template_yaml")
     version = template["metadata"]["version"]
-    assert group["metadata"]["version"] == version
+    # one task version for both harnesses: the Inspect tasks log TASK_VERSION (tests/inspect/test_task_metadata.py)
+    assert version == TASK_VERSION and group["metadata"]["version"] == version
     for task, tier in zip(TASK_NAMES, TIERS, strict=True):
         cfg = _yaml(f"{task}.yaml")
         assert cfg["task"] == task and cfg["include"] == "_default_template_yaml"
@@ -114,7 +116,7 @@ def test_docs_keep_the_context_out_and_prompt_matches_inspect(small_ds):
     assert "context" not in docs.features
     rows = load_tier(small_ds, "T25")
     assert len(docs) == len(rows)
-    for doc, row in zip(docs, rows):
+    for doc, row in zip(docs, rows, strict=True):
         assert doc["id"] == row["id"]
         assert utils.doc_to_text(doc) == render_prompt(row["question"], row["context"], cpython_version=row["cpython_version"])
         assert doc["answer"] == row["answer"]

@@ -69,3 +69,12 @@ def test_the_installed_wheel_runs_the_main_command_and_lm_eval_from_elsewhere(di
     proc = _run([bin_dir / "cpython-retrieval", "lm-eval", "--model", "dummy", "--limit", "2"], cwd=elsewhere,
                 env=offline)
     assert "cpython_retrieval" in proc.stdout
+    # the wheel's lm_eval.tasks entry point, found and indexed as lm-eval pull request #4015 does
+    discover = ("import runpy, sys; from lm_eval.tasks import TaskManager; "
+                "(folder,) = runpy.run_path(sys.argv[1])['plugin_task_folders']('cpython_retrieval'); print(folder); "
+                "print(' '.join(sorted(TaskManager(include_path=str(folder), include_defaults=False).all_tasks)))")
+    folder, tasks = _run([bin_dir / "python", "-c", discover, ROOT / "tests" / "lm_eval" / "plugin_discovery.py"],
+                         cwd=elsewhere).stdout.strip().splitlines()[-2:]
+    assert folder.startswith(str(env_dir))
+    tiers = (25, 50, 100, 200, 500, 1000)
+    assert {"cpython_retrieval", *(f"cpython_retrieval_t{k}" for k in tiers)} <= set(tasks.split())
