@@ -267,8 +267,8 @@ removed), `docstring_first_line` (the first sentence rewritten as a sentence fou
 file or its package already writes, and uses only names the file binds (or the `import` it adds).
 
 All perturbation rows of a tier share one context (variant `perturbed` in the `contexts` config):
-the tier's files in the same order, some of them perturbed (one kind per file, a few definitions
-each), as many as fit the budget at their edited size (a file that no longer fits a smaller tier's
+the tier's files in the same order, some of them perturbed (one to three kinds per file, a few
+definitions each), as many as fit the budget at their edited size (a file that no longer fits a smaller tier's
 perturbed context comes at the end of the next tier's). A perturbed file is perturbed the same way in every tier that holds it, so the perturbed
 context of a tier begins with the perturbed context of the tier below. A tier thus has two distinct
 contexts and a prefix cache serves it with about two contexts' worth of prefill. `pair_id` links a

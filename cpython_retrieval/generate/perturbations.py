@@ -72,6 +72,9 @@ KIND_PRIORITY = ("return_annotation", "decorators", "rename", "base_classes", "d
 MAX_TARGETS = 6
 #: Files perturbed in each region of the tier ladder (the files a tier adds to the tier below).
 PER_REGION = 20
+#: Kinds layered on one file at most: a dense tier holds few, large files (T25 of 3.11 has five that any kind
+#: applies to), so one kind per file would leave a kind out and too few changed facts to pair with ordinary rows.
+KINDS_PER_FILE = 3
 
 #: Suffixes for fresh names: `clear` -> `clear_staged`, `Decoder` -> `DecoderStaged`.
 RENAME_SUFFIXES = ("staged", "shadow", "draft", "revised", "pending", "mirror", "patched", "variant", "bridge",
@@ -138,20 +141,25 @@ class Change:
     perturbed_symbol: str
     original_symbol: str
     original_answer: str
+    kind: str  # the perturbation kind that made the change
 
 
 @dataclass
 class FilePerturbation:
     path: str  # display path
-    kind: str
+    kind: str  # the first kind applied (a rename is always alone)
     text: str  # the perturbed file
     parsed: ParsedModule
     facts: list[Fact]
     changes: dict[tuple[str, str], Change]  # (question type, perturbed symbol) -> change
-    edits: list[dict[str, str]] = field(default_factory=list)  # for the manifest: target, before, after
+    edits: list[dict[str, str]] = field(default_factory=list)  # for the manifest: target, before, after (, kind)
+    kinds: list[str] = field(default_factory=list)  # every kind applied, in order (`kind` first)
+
+    def __post_init__(self) -> None:
+        self.kinds = self.kinds or [self.kind]
 
     def summary(self) -> dict:
-        return {"path": self.path, "kind": self.kind, "edits": self.edits}
+        return {"path": self.path, "kind": self.kind, "kinds": self.kinds, "edits": self.edits}
 
 
 # --- choosing perturbed files ------------------------------------------------------------------
@@ -197,27 +205,68 @@ def perturb_files(paths: list[str], texts: dict[str, str], facts: dict[str, list
     """Perturb `paths`, given in the ladder's context order; kinds are balanced along that order.
 
     Each file takes the kind used least so far among the kinds it offers (ties broken by
-    `KIND_PRIORITY`); targets and new values are drawn from (seed, path). A file's perturbation thus
-    depends on the seed, its path and text, and the files before it in the seeded order, which every
-    tier holding it shares.
+    `KIND_PRIORITY`), then up to `KINDS_PER_FILE - 1` more the same way (`layer_kinds`); targets and new
+    values are drawn from (seed, path). A file's perturbation thus depends on the seed, its path and text,
+    and the files before it in the seeded order, which every tier holding it shares.
     """
     used = {k: 0 for k in PERTURBATION_KINDS}
     out = {}
     for path in paths:
-        found = perturb_file(path, texts[path], facts[path], seed, vocab, used)
+        found = layer_kinds(path, texts[path], facts[path], seed, vocab, used)
         if found is not None:
             out[path] = found
-            used[found.kind] += 1
+            for kind in found.kinds:
+                used[kind] += 1
+    return out
+
+
+def layer_kinds(path: str, text: str, facts: list[Fact], seed: int, vocab: Vocabulary, used: dict[str, int],
+                most: int = KINDS_PER_FILE) -> FilePerturbation | None:
+    """Up to `most` kinds applied one over another (each by `perturb_file` on the text the one before left).
+
+    A rename stays alone (it changes the symbols the other kinds name). The other kinds change disjoint question
+    types, so each change is re-derived against the original file's facts; a layer that would undo a change of
+    an earlier one (removing a function whose annotation was changed) is not taken.
+    """
+    first = perturb_file(path, text, facts, seed, vocab, used)
+    if first is None or first.kind == "rename":
+        return first
+    layers, tried = [first], {"rename", first.kind}
+    kept = Counter(c.kind for c in first.changes.values())
+    while len(layers) < most:
+        tally = {**used, **{x.kind: used.get(x.kind, 0) + 1 for x in layers}}
+        found = perturb_file(path, layers[-1].text, layers[-1].facts, seed, vocab, tally, exclude=frozenset(tried))
+        if found is None:
+            break
+        tried.add(found.kind)
+        now = Counter(c.kind for c in _layered_changes([*layers, found], facts).values())
+        if now[found.kind] and all(now[k] >= n for k, n in kept.items()):
+            layers.append(found)
+            kept = now
+    if len(layers) == 1:
+        return first
+    last = layers[-1]
+    edits = [{**e, "kind": x.kind} for x in layers for e in x.edits]
+    return FilePerturbation(path, first.kind, last.text, last.parsed, last.facts, _layered_changes(layers, facts),
+                            edits, [x.kind for x in layers])
+
+
+def _layered_changes(layers: list[FilePerturbation], original: list[Fact]) -> dict[tuple[str, str], Change]:
+    """The changes of every layer, each against the original file (so an original answer is what memory gives)."""
+    out: dict[tuple[str, str], Change] = {}
+    for layer in layers:
+        out.update(diff_facts(layer.kind, original, layers[-1].facts, {}))
     return out
 
 
 def perturb_file(path: str, text: str, facts: list[Fact], seed: int, vocab: Vocabulary,
-                 used: dict[str, int] | None = None) -> FilePerturbation | None:
-    """The file's one perturbation (None if none applies): the viable kind least in `used`, then by priority."""
+                 used: dict[str, int] | None = None, exclude: frozenset[str] = frozenset()) -> FilePerturbation | None:
+    """The file's one perturbation (None if none applies): the viable kind least in `used`, then by priority, not
+    in `exclude`."""
     by_type: dict[str, list[Fact]] = {}
     for fact in facts:
         by_type.setdefault(fact.question_type, []).append(fact)
-    viable = [k for k in KIND_PRIORITY if _targets(k, by_type, vocab)]
+    viable = [k for k in KIND_PRIORITY if k not in exclude and _targets(k, by_type, vocab)]
     order = sorted(viable, key=lambda k: ((used or {}).get(k, 0), KIND_PRIORITY.index(k)))
     for kind in order:
         kind_rng = random.Random(derive_seed(seed, "perturb", path, kind))
@@ -319,7 +368,7 @@ def _apply(kind, path, text, facts, by_type, rng: random.Random, vocab: Vocabula
     elif kind == "docstring_first_line":
         new = {}
         for f in targets:
-            sentence = fresh_sentence(rng, vocab, avoid={f.answer}, kind=f.kind)
+            sentence = fresh_sentence(rng, vocab, avoid={f.answer}, kind=f.kind, text=text)
             new[f.symbol] = (f.answer, sentence)
             edits.append({"target": f.symbol, "before": f.answer, "after": sentence})
         new_text = change_docstring_lines(text, new)
@@ -533,9 +582,10 @@ def fresh_function_name(rng: random.Random, vocab: Vocabulary) -> str:
     raise PerturbError("no fresh function name")
 
 
-def fresh_sentence(rng: random.Random, vocab: Vocabulary, avoid=(), kind: str = "function") -> str:
+def fresh_sentence(rng: random.Random, vocab: Vocabulary, avoid=(), kind: str = "function", text: str = "") -> str:
     """A plausible docstring first line that occurs nowhere in the corpus: an imperative for a function or method
-    (`Resolve the staged index before the next flush.`), a noun phrase for a class (`A staged index kept ...`)."""
+    (`Resolve the staged index before the next flush.`), a noun phrase for a class (`A staged index kept ...`);
+    nor in `text`, the file being edited (an earlier layer may have written a fresh sentence there)."""
     for _ in range(200):
         adjective, noun = rng.choice(_ADJECTIVES), rng.choice(_NOUNS)
         if kind == "class":
@@ -543,7 +593,8 @@ def fresh_sentence(rng: random.Random, vocab: Vocabulary, avoid=(), kind: str = 
             sentence = f"{article} {adjective} {noun} {rng.choice(_CLASS_TAILS)}."
         else:
             sentence = f"{rng.choice(_VERBS)} the {adjective} {noun} {rng.choice(_TAILS)}."
-        if sentence not in avoid and len(sentence) >= MIN_DOCSTRING_LINE and vocab.is_fresh(sentence):
+        if sentence not in avoid and len(sentence) >= MIN_DOCSTRING_LINE and vocab.is_fresh(sentence) \
+                and sentence not in text:
             return sentence
     raise PerturbError("no fresh sentence")
 
@@ -566,7 +617,8 @@ def diff_facts(kind: str, original: list[Fact], perturbed: list[Fact], renames: 
             continue
         else:
             original_answer = old.answer
-        changes[(fact.question_type, fact.symbol)] = Change(fact.question_type, fact.symbol, original_symbol, original_answer)
+        changes[(fact.question_type, fact.symbol)] = Change(fact.question_type, fact.symbol, original_symbol, original_answer,
+                                                        kind)
     return changes
 
 

@@ -7,7 +7,7 @@ import difflib
 import random
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 
 import libcst as cst
 import libcst.metadata as md
@@ -30,8 +30,10 @@ from cpython_retrieval.generate.perturb import (
 )
 from cpython_retrieval.generate.perturbations import (
     KIND_QUESTION_TYPE,
+    KINDS_PER_FILE,
     Vocabulary,
     fresh_name,
+    layer_kinds,
     perturb_file,
 )
 from cpython_retrieval.generate.stages import resolve_pin
@@ -40,13 +42,13 @@ from cpython_retrieval.sources.corpus import load_corpus
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _corpus():
     corpus = load_corpus(resolve_pin("auto", None, False))
     return corpus, Vocabulary.from_texts(f.text for f in corpus.files)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _small_files():
     """Corpus files small enough to analyse quickly, that the running interpreter parses."""
     out = []
@@ -147,6 +149,31 @@ def test_file_perturbation_is_derived_by_the_extractor(data):
         assert fresh[(qtype, symbol)] != change.original_answer
         if found.kind != "rename":
             assert qtype == KIND_QUESTION_TYPE[found.kind] and symbol == change.original_symbol
+
+
+
+@SETTINGS
+@given(data=st.data())
+def test_layered_kinds_change_what_they_say_against_the_original_file(data):
+    """Each change of a file with several kinds is re-derived by the extractor, belongs to the kind that owns its
+    question type, and keeps the real file's answer as its original answer; a rename stays alone."""
+    _, vocab = _corpus()
+    f = data.draw(st.sampled_from(_small_files()), label="file")
+    facts = module_facts(parse_module(f.text, f.display_path), f.text, f.display_path)
+    used = {k: data.draw(st.integers(0, 3), label=k) for k in KIND_QUESTION_TYPE} | {"rename": 9}
+    found = layer_kinds(f.display_path, f.text, facts, data.draw(st.integers(0, 1000), label="seed"), vocab, used)
+    assume(found is not None)
+    assert found.kinds[0] == found.kind and len(set(found.kinds)) == len(found.kinds) <= KINDS_PER_FILE
+    assert found.kinds == ["rename"] or "rename" not in found.kinds
+    fresh = {(x.question_type, x.symbol): x.answer for x in module_facts(parse_module(found.text, f.display_path),
+                                                                        found.text, f.display_path)}
+    before = {(x.question_type, x.symbol): x.answer for x in facts}
+    assert {c.kind for c in found.changes.values()} == set(found.kinds)
+    for (qtype, symbol), change in found.changes.items():
+        assert fresh[(qtype, symbol)] != change.original_answer
+        if change.kind != "rename":
+            assert qtype == KIND_QUESTION_TYPE[change.kind] and symbol == change.original_symbol
+            assert before[(qtype, symbol)] == change.original_answer
 
 
 SAMPLE = '''"""Module docstring."""

@@ -62,7 +62,7 @@ def add_perturbed_rows(asked: TierRows) -> TierRows:
         counts = asked.sizer.counts(context, texts, tokens, "perturbed", changed=changed)
         candidates = _perturbed_candidates(context, changed, perturbations, facts, asked.original[tier].rows,
                                            options.question_types)
-        picked = sample_scorable(lambda pool: sample_perturbed(pool, n_rows, options.seed, tier), candidates)
+        picked = sample_scorable(lambda pool, tier=tier: sample_perturbed(pool, n_rows, options.seed, tier), candidates)
         rows = [question_row(pc.candidate, tier, context, counts, counter, tokens, sized.pin, options.seed, pc,
                              prefix=asked.prefix) for pc in picked]
         stats = _stats(context, counts[counter.name], files, perturbations, picked)
@@ -83,7 +83,7 @@ def _perturbed_candidates(context: Context, changed: set[str], perturbations: di
         change = perturbations[fact.path].changes.get((fact.question_type, fact.symbol))
         if change is None or (question_types and fact.question_type not in question_types):
             continue
-        out.append(PerturbedCandidate(c, perturbations[fact.path].kind, change,
+        out.append(PerturbedCandidate(c, change.kind, change,
                                       ordinary.get((fact.question_type, fact.path, change.original_symbol))))
     return out
 
@@ -93,7 +93,7 @@ def _stats(context: Context, tokens: int, files: list[str], perturbations, picke
         "context_id": context.context_id,
         "context_tokens": tokens,
         "files_perturbed": len(files),
-        "file_kinds": tally(perturbations[p].kind for p in files),
+        "file_kinds": tally(k for p in files for k in perturbations[p].kinds),
         "rows": len(picked),
         "paired_rows": sum(1 for pc in picked if pc.pair_id is not None),
         "kinds": tally(pc.kind for pc in picked),
