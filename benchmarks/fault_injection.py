@@ -454,7 +454,7 @@ def pin_names(tally: Tally, work: Path) -> None:
         try:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
                 code = main(["build", "--pin", name, "--source", str(lib), "--allow-mismatch", "--quiet",
-                             "--out", str(work / f"pin-out-{i}"), "--tiers", "T1", "--per-tier", "1"])
+                             "--out", str(work / f"pin-out-{i}"), "--tiers", "T1", "--custom-tiers", "--per-tier", "1"])
         except SystemExit as exc:  # argparse: a usage error, printed in its own way
             code = exc.code
         except Exception as exc:  # noqa: BLE001

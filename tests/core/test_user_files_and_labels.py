@@ -83,7 +83,7 @@ def test_a_previous_build_alone_is_replaced(folder, tiny_built):
 
 def test_cli_refuses_in_one_line_exit_2(folder):
     (folder / "my_notes.txt").write_text("mine")
-    proc = subprocess.run([*CLI, "build", "--out", str(folder), "--tiers", "T1", "--per-tier", "1"],
+    proc = subprocess.run([*CLI, "build", "--out", str(folder), "--tiers", "T1", "--custom-tiers", "--per-tier", "1"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "my_notes.txt" in proc.stderr
     assert (folder / "my_notes.txt").read_text() == "mine"
@@ -159,7 +159,7 @@ def test_bad_pin_names_are_one_line(name, tmp_path):
 
 def test_cli_bad_pin_name_is_one_line(tmp_path):
     proc = subprocess.run([*CLI, "build", "--pin", "evil/../x", "--source", str(_lib(tmp_path)), "--allow-mismatch",
-                           "--out", str(tmp_path / "o"), "--tiers", "T1", "--per-tier", "1"],
+                           "--out", str(tmp_path / "o"), "--tiers", "T1", "--custom-tiers", "--per-tier", "1"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "release name" in proc.stderr
 
