@@ -47,7 +47,7 @@ def segments(context: str) -> list[tuple[str, str]]:
     """(display path, segment text) of each file segment, header included."""
     starts = [m.start() for m in HEADER_PATTERN.finditer(context)]
     ends = [*starts[1:], len(context)]
-    return [(HEADER_PATTERN.match(context, s).group(1), context[s:e]) for s, e in zip(starts, ends)]
+    return [(HEADER_PATTERN.match(context, s).group(1), context[s:e]) for s, e in zip(starts, ends, strict=True)]
 
 
 class Tokens:
@@ -86,7 +86,7 @@ def trie_tokens(sequences, count) -> int:
 def shared_prefix_tokens(before: list[tuple[str, str]], after: list[tuple[str, str]], count: Tokens) -> int:
     """Tokens of the leading segments two contexts have in common (what a one-context cache keeps)."""
     shared = 0
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=False):  # the common leading segments
         if a != b:
             break
         shared += count(a[1])

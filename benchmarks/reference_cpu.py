@@ -43,8 +43,9 @@ def _register_constant_model() -> None:
 
     @modelapi(name="constant_bench")
     class ConstantAPI(ModelAPI):
-        def __init__(self, model_name, base_url=None, api_key=None, config=GenerateConfig(), **kwargs):
-            super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[], config=config)
+        def __init__(self, model_name, base_url=None, api_key=None, config=None, **kwargs):
+            super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, api_key_vars=[],
+                             config=config or GenerateConfig())
 
         def max_connections(self) -> int:
             return 8  # as the reference models

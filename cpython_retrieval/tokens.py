@@ -8,10 +8,10 @@ refuses very long single inputs; counts of a context are sums of per-file counts
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from .errors import RetrievalError
 
@@ -43,7 +43,7 @@ def _line_chunks(text: str):
         start = end
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_counter(spec: str) -> TokenCounter:
     """`o200k_base`, `cl100k_base`, or a path to a Hugging Face `tokenizer.json` (needs `tokenizers`)."""
     if spec in BUILTIN_TOKENIZERS:

@@ -18,7 +18,8 @@ ahead of any other task's requests, which keep lm-eval's own order among themsel
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..prompt import CLOSED_BOOK_INSTRUCTIONS, INSTRUCTIONS
 

@@ -92,7 +92,7 @@ class Memorizer:
 
 
 #: Header paths shown in a prompt's `<files>` block, by the sha256 of the prompt's head.
-_SHOWN: OnceCache[str, "frozenset[str] | None"] = OnceCache(8)
+_SHOWN: OnceCache[str, frozenset[str] | None] = OnceCache(8)
 
 
 def _shown_paths(head: str) -> frozenset[str] | None:

@@ -125,7 +125,7 @@ class FileIndex:
     _names: dict[str, NameIndex] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_files(cls, files: list[tuple[str, str]]) -> "FileIndex":
+    def from_files(cls, files: list[tuple[str, str]]) -> FileIndex:
         index = cls()
         for path, text in files:
             index.add(path, text)
@@ -249,7 +249,7 @@ class FileIndex:
 
 
 _CONTEXTS: OnceCache[str, FileIndex] = OnceCache(8)
-_HEADS: OnceCache[str, "FileIndex | None"] = OnceCache(8)
+_HEADS: OnceCache[str, FileIndex | None] = OnceCache(8)
 
 
 def context_index(context: str) -> FileIndex:

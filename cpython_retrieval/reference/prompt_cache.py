@@ -21,8 +21,9 @@ import hashlib
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Callable, Generic, Hashable, TypeVar
+from typing import Generic, TypeVar
 
 from .. import tokens as _tokens
 from ..prompt import QUESTION_MARK
@@ -195,7 +196,7 @@ class ChunkPlan:
     cumulative: tuple[int, ...]  # tokens of the first i chunks; cumulative[0] == 0
 
     @classmethod
-    def build(cls, head: str, count: Callable[[str], int], chunk: int) -> "ChunkPlan":
+    def build(cls, head: str, count: Callable[[str], int], chunk: int) -> ChunkPlan:
         limits, ends, cumulative = [], [], [0]
         start = 0
         while start + chunk < len(head):  # an inner chunk: more text follows its window

@@ -50,7 +50,7 @@ def test_per_file_token_sum_matches_counting_the_whole_context():
 def test_every_answer_is_rederived_independently_from_its_context(built_small):
     texts = _texts(built_small)
     checked = Counter()
-    for tier, rows in built_small.rows.items():
+    for rows in built_small.rows.values():
         for row in rows:
             if row["question_type"] in CROSS_FILE_TYPES:
                 continue  # re-derived by tests/checks/dataset_checker.py (tests/checks/test_dataset_checker.py)
@@ -164,7 +164,7 @@ def test_load_dataset_reads_every_tier_and_the_contexts(written_small):
         rows = datasets.load_dataset(str(written_small), tier, split="test")
         assert rows.num_rows >= 100 and rows[0]["tier"] == tier
     contexts = datasets.load_dataset(str(written_small), "contexts", split="test")
-    text = dict(zip(contexts["context_id"], contexts["text"]))
+    text = dict(zip(contexts["context_id"], contexts["text"], strict=True))
     row = datasets.load_dataset(str(written_small), "T25", split="test")[0]
     assert row["context_id"] in text
 

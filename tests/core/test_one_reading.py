@@ -112,7 +112,7 @@ def test_parameters_questions_state_the_variadic_format():
 
 
 def test_rows_go_out_grouped_by_context_and_round_robin_over_types(built_small):
-    for tier, rows in built_small.rows.items():
+    for rows in built_small.rows.values():
         contexts = [r["context_id"] for r in rows]
         assert contexts == sorted(contexts, key=lambda c: ("perturbed" in c, c))  # one block per context
         ordinary = [r for r in rows if not r["perturbed"]]

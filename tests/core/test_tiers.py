@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +27,7 @@ ladders = st.lists(st.integers(1, 300), min_size=1, max_size=6, unique=True).map
 def test_every_tier_extends_the_smaller_one_within_budget(tokens, tiers, seed):
     plan = plan_tiers(tokens, tiers, seed)
     ordered = sorted(tiers, key=tier_budget)
-    for smaller, larger in zip(ordered, ordered[1:]):
+    for smaller, larger in itertools.pairwise(ordered):
         assert plan[larger][: len(plan[smaller])] == plan[smaller]
     for tier in tiers:
         assert sum(tokens[p] for p in plan[tier]) <= tier_budget(tier)

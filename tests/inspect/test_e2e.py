@@ -11,11 +11,11 @@ import pytest
 
 from cpython_retrieval.adapters.oracle_server import start_oracle_server
 from cpython_retrieval.dataset.store import load_tier
+from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.prompt import render_prompt
+from cpython_retrieval.question_types import TASK_VERSION
 from cpython_retrieval.reference.grep import grep_answer
 from cpython_retrieval.scorers import score_answer
-from cpython_retrieval.errors import RetrievalError
-from cpython_retrieval.question_types import TASK_VERSION
 from cpython_retrieval.tasks.solver import CALLS_KEY
 
 from .conftest import eval_logs, run_inspect

@@ -11,9 +11,9 @@ import yaml
 from cpython_retrieval.dataset.store import load_tier, read_manifest
 from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.lm_eval_tasks import (
-    GROUP,
     FULL_GROUP,
     FULL_TASK_NAMES,
+    GROUP,
     TASK_NAMES,
     TASKS_DIR,
     TIERS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_small_rows_raw_rows_and_dataset_send_order(grouped_ds, oracle_server, t
         contexts[tier] = list(dict.fromkeys(r["context_id"] for r in rows))
         assert len(contexts[tier]) == 2  # the ordinary and the perturbed context
     assert sent in (expected["T25"] + expected["T50"], expected["T50"] + expected["T25"])
-    switches = sum(1 for a, b in zip(sent, sent[1:]) if a[0] != b[0])
+    switches = sum(1 for a, b in itertools.pairwise(sent) if a[0] != b[0])
     assert switches == sum(len(c) for c in contexts.values()) - 1  # each context's requests arrive together
 
     # -- the small per-row log -------------------------------------------------------------------
@@ -87,7 +88,7 @@ def test_small_rows_raw_rows_and_dataset_send_order(grouped_ds, oracle_server, t
     for tier, lines in small.items():
         rows = load_tier(grouped_ds, tier)
         assert [line["doc"]["id"] for line in lines] == [r["id"] for r in rows]
-        for line, row in zip(lines, rows):
+        for line, row in zip(lines, rows, strict=True):
             assert "# ===== File:" not in json.dumps(line)  # no context text anywhere
             note = line["arguments"]["gen_args_0"]["arg_0"]
             assert note.startswith("[prompt left out") and row["context_id"] in note
@@ -103,7 +104,7 @@ def test_small_rows_raw_rows_and_dataset_send_order(grouped_ds, oracle_server, t
     raw = _lines(raw_out)
     for tier in TIERS:
         assert len(raw[tier]) == len(small[tier])
-        for raw_line, small_line in zip(raw[tier], small[tier]):
+        for raw_line, small_line in zip(raw[tier], small[tier], strict=True):
             prompt = json.loads(raw_line["arguments"]["gen_args_0"]["arg_0"][0])[0]["content"]
             assert "# ===== File:" in prompt and prompt.endswith(raw_line["doc"]["question"])
             for line in (raw_line, small_line):

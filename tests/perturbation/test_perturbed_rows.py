@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cpython_retrieval.errors import RetrievalError
 from cpython_retrieval.generate.definitions import parse_module
 from cpython_retrieval.generate.facts import module_facts
 from cpython_retrieval.generate.perturbations import (
@@ -180,7 +181,7 @@ def test_share_zero_disables_and_leaves_ordinary_rows_alone(built_perturbed):
     assert [c["variant"] for c in plain.contexts] == ["original"]
     ordinary = [r for r in built_perturbed.rows["T25"] if not r["perturbed"]]
     assert ordinary == plain.rows["T25"]
-    with pytest.raises(Exception):
+    with pytest.raises(RetrievalError, match="--perturbed-share"):
         build_dataset(tiers=["T25"], perturbed_share=1.0)
 
 
