@@ -10,7 +10,12 @@ judged by the reference grader (`-T judge=cpython_retrieval/grader`, offline), t
 The prices file is illustrative, to show the cost analyses; no real provider was called. Needs CPython
 3.13.15's and 3.11.7's `Lib/` for the memorizers (`cpython-retrieval pins fetch 3.13.15`).
 
-Usage: python tools/make_sample_report.py [--out docs/sample-report] [--tiers T25,T200,T1000] [--keep-logs DIR]
+With `--size full` it runs the canonical dataset's full size (several independent contexts per tier), so the
+report's intervals are clustered by context; `--trials` sets calls per row (2: one cold, one warm) and `--jobs`
+runs that many evals at once.
+
+Usage: python tools/make_sample_report.py [--out docs/sample-report] [--tiers T25,T200,T1000] [--size full]
+       [--trials 2] [--jobs 2] [--keep-logs DIR]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cpython_retrieval.adapters.inspect_models import REFERENCE_MODELS
@@ -39,8 +45,8 @@ EDGE_TIER_MODELS = ("cpython_retrieval/memorizer-3.11.7",)
 JUDGE = "cpython_retrieval/grader"
 
 
-def inspect_eval(task: str, model: str, log_dir: Path, env=None) -> None:
-    cmd = ["inspect", "eval", task, "--model", model, "-T", f"judge={JUDGE}", "--log-dir", str(log_dir),
+def inspect_eval(task: str, model: str, log_dir: Path, env=None, task_args=()) -> None:
+    cmd = ["inspect", "eval", task, "--model", model, "-T", f"judge={JUDGE}", *task_args, "--log-dir", str(log_dir),
            "--display", "none"]
     subprocess.run(cmd, check=True, env={**os.environ, **(env or {})})
 
@@ -50,18 +56,28 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/sample-report"))
     parser.add_argument("--tiers", default="T25,T200,T1000", help="comma-separated tiers to run")
     parser.add_argument("--keep-logs", type=Path, help="also copy the dataset, logs and prices file here (to rerun the report)")
+    parser.add_argument("--size", choices=["default", "full"], default="default", help="canonical dataset size")
+    parser.add_argument("--trials", type=int, default=3, help="calls per row: one cold and trials-1 warm (default 3)")
+    parser.add_argument("--jobs", type=int, default=1, help="evals run at once (default 1)")
     args = parser.parse_args()
     tiers = args.tiers.split(",")
+    task_args = ("-T", f"size={args.size}", "-T", f"trials={args.trials}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        runs = [(tier, model) for tier in tiers
+                for model in MODELS + (EDGE_TIER_MODELS if tier in (tiers[0], tiers[-1]) else ())]
+
+        def run(tier_model):
+            print(" ".join(tier_model), flush=True)
+            inspect_eval(f"cpython_retrieval/{tier_model[0]}", tier_model[1], root / "logs", task_args=task_args)
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            list(pool.map(run, runs))
         for tier in tiers:
-            for model in MODELS + (EDGE_TIER_MODELS if tier in (tiers[0], tiers[-1]) else ()):
-                print(f"{tier} {model}", flush=True)
-                inspect_eval(f"cpython_retrieval/{tier}", model, root / "logs")
             server, base_url = start_oracle_server(first_token_delay=0.05, prefill_per_token=2e-6)
             try:
                 inspect_eval(f"cpython_retrieval/{tier}", "openai-api/local/oracle", root / "logs",
-                             env={"LOCAL_BASE_URL": base_url, "LOCAL_API_KEY": "unused"})
+                             env={"LOCAL_BASE_URL": base_url, "LOCAL_API_KEY": "unused"}, task_args=task_args)
             finally:
                 server.stop()
         (root / "prices.yaml").write_text(PRICES)
