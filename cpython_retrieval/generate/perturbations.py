@@ -488,8 +488,11 @@ def _change_function_count(path: str, text: str, rng: random.Random, vocab: Voca
     if not names:
         raise PerturbError("no module-level function")
     count = len(names)
-    # only a function nothing references can go: its name occurs once in its file (the `def`) and in no other file
-    unreferenced = [n for n in names if vocab.only_in_one_file(n) and len(re.findall(rf"\b{re.escape(n)}\b", text)) == 1]
+    # only a function nothing references can go: its name occurs once in its file (the `def`) and in no other file,
+    # and defines nothing inside (a nested `def extract` would leave a same-named method elsewhere dangling)
+    nesting = {d.qualname.split(".", 1)[0] for d in parsed.definitions if "." in d.qualname}
+    unreferenced = [n for n in names if n not in nesting and vocab.only_in_one_file(n)
+                    and len(re.findall(rf"\b{re.escape(n)}\b", text)) == 1]
     if count >= 2 and unreferenced and rng.random() < 0.5:
         victim = rng.choice(unreferenced)
         return remove_module_function(text, victim), {"target": victim, "before": str(count), "after": str(count - 1)}
