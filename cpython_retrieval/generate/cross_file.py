@@ -16,7 +16,8 @@ the parsed files it holds (like `multi_hop`), and asked only where it has one re
   `class` statement outside functions (nested classes included) whose own body, `if`/`try`/`with`/`for`/
   `while`/`match` blocks included, holds a `def m`/`async def m`, each class once. Asked when at least two
   classes in at least two files define it, no class body binds `m` by assignment, and at most 30 classes do;
-  names whose count grew since the tier below come first.
+  names whose count grew since the tier below come first (names with textual distractors, `distractors`, are
+  offered either way: the sampling prefers them).
 """
 
 from __future__ import annotations

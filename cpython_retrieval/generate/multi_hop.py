@@ -8,7 +8,8 @@
   statement of every file counts (nested ones too) whose positional bases include `B` written exactly so. A base is
   asked only when no base in the context is written `module.B` (so "written the same way in every file" holds),
   and when at least two classes in at least two files list it; bases whose count grew since the tier below come
-  first, so the answer depends on the part of the context a smaller tier lacks.
+  first, so the answer depends on the part of the context a smaller tier lacks (bases with textual distractors,
+  `distractors`, are offered either way: the sampling prefers them).
 
 Both are facts of a whole context, not of one file, so they are computed per tier here (stage 4 of the build)
 from the parsed files the context holds.
@@ -135,7 +136,8 @@ def base_listings(paths, parsed: dict[str, ParsedModule]) -> tuple[dict[str, lis
 
 
 def subclass_count_candidates(context: Context, parsed: dict[str, ParsedModule], previous_paths, want: int) -> list[Candidate]:
-    """Bases listed by 2+ classes in 2+ files; those whose count grew since the tier below first, at least `want`."""
+    """Bases listed by 2+ classes in 2+ files; those whose count grew since the tier below first, at least `want`,
+    and those with textual distractors (`distractors.TextCounts`) in any case."""
     listings, dotted = base_listings(context.paths, parsed)
     before, _ = base_listings(previous_paths, parsed)
     text = TextCounts(context)
