@@ -138,6 +138,8 @@ def inherited_method_candidates(context: Context, parsed: dict[str, ParsedModule
         for d in parsed[path].definitions:
             if d.kind != "class" or d.qualname != d.name or d.in_function or d.decorators:
                 continue  # a class decorator (`@dataclass`) can add methods no `def` shows
+            if classes.one_class(path, d.name) is not d:
+                continue  # the name is bound again in its file (`from m import C` under an `if`): which class?
             own = classes.members.get((path, d.qualname), {})
             asked: set[str] = set()
             chain = classes.chain(path, d)
