@@ -142,7 +142,11 @@ Each file appears as a header line `# ===== File: Lib/<path> =====`, its text, a
 
 Types are sampled in equal shares (a type with too few candidates passes its remainder on, to the
 structure families first), and
-within a type stratified over answer depth deciles. Every question names its target so that exactly
+within a type stratified over answer depth deciles. Structure rows prefer targets with textual distractors
+(the target's name also shows where it does not answer: other `def m` lines than the classes counted, other
+classes defining the inherited method, other files defining the imported name, class lines whose one-line
+bases miscount): a structure family's rows go first to such candidates of its types, then to the others, so
+that the answer needs the code's structure rather than the first matching line. Every question names its target so that exactly
 one binding in its scope matches it (definitions at any depth and assignments in class bodies and at
 module level all count; a module-level function is asked as such, a method or class by its qualified
 name, with its file when the name alone would match twice), and states the answer format with the

@@ -16,7 +16,8 @@ the parsed files it holds (like `multi_hop`), and asked only where it has one re
   `class` statement outside functions (nested classes included) whose own body, `if`/`try`/`with`/`for`/
   `while`/`match` blocks included, holds a `def m`/`async def m`, each class once. Asked when at least two
   classes in at least two files define it, no class body binds `m` by assignment, and at most 30 classes do;
-  names whose count grew since the tier below come first.
+  names whose count grew since the tier below come first (names with textual distractors, `distractors`, are
+  offered either way: the sampling prefers them).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections import Counter, defaultdict
 
 from .contexts import Context
 from .definitions import Definition, ParsedModule
+from .distractors import TextCounts
 from .facts import Fact
 from .multi_hop import _binds, absolute_module, imported_module, module_files
 from .questions import Candidate, NameIndex, context_index, target_scope
@@ -54,6 +56,7 @@ def single_definition(parsed: ParsedModule, own: NameIndex, name: str) -> Defini
 def import_source_candidates(context: Context, parsed: dict[str, ParsedModule],
                              names: dict[str, NameIndex]) -> list[Candidate]:
     in_context = set(context.paths)
+    text = TextCounts(context)
     out = []
     for path in context.paths:
         imports = parsed[path].imports
@@ -70,7 +73,8 @@ def import_source_candidates(context: Context, parsed: dict[str, ParsedModule],
             fact = Fact("import_source", path, imp.name, definition.node_type, home, home, definition.name_span,
                         definition.kind)
             start = context.file_starts[home] + definition.name_span.start
-            out.append(Candidate(fact, True, start, start + len(imp.name), start / len(context.text)))
+            out.append(Candidate(fact, True, start, start + len(imp.name), start / len(context.text),
+                                 text.import_source(imp.name)))
     return out
 
 
@@ -128,11 +132,14 @@ def inherited_method_candidates(context: Context, parsed: dict[str, ParsedModule
                                 names: dict[str, NameIndex]) -> list[Candidate]:
     classes = ClassChains(context.paths, parsed, names)
     whole = context_index(context.paths, names)
+    text = TextCounts(context)
     out = []
     for path in context.paths:
         for d in parsed[path].definitions:
             if d.kind != "class" or d.qualname != d.name or d.in_function or d.decorators:
                 continue  # a class decorator (`@dataclass`) can add methods no `def` shows
+            if classes.one_class(path, d.name) is not d:
+                continue  # the name is bound again in its file (`from m import C` under an `if`): which class?
             own = classes.members.get((path, d.qualname), {})
             asked: set[str] = set()
             chain = classes.chain(path, d)
@@ -154,7 +161,8 @@ def inherited_method_candidates(context: Context, parsed: dict[str, ParsedModule
                     if name_file is None:
                         continue
                     start = context.file_starts[provider_path] + provider.name_span.start
-                    out.append(Candidate(fact, name_file, start, start + len(provider.name), start / len(context.text)))
+                    out.append(Candidate(fact, name_file, start, start + len(provider.name), start / len(context.text),
+                                         text.inherited_method(method)))
     return out
 
 
@@ -205,6 +213,7 @@ def method_definer_count_candidates(context: Context, parsed: dict[str, ParsedMo
                                     want: int) -> list[Candidate]:
     definers, assigned = _definers(context.paths, parsed)
     before, _ = _definers(previous_paths, parsed)
+    text = TextCounts(context)
     growing, steady = [], []
     for method, found in sorted(definers.items()):
         if method in assigned or not 2 <= len(found) <= MAX_DEFINERS or len({p for p, _, _ in found}) < 2:
@@ -213,6 +222,7 @@ def method_definer_count_candidates(context: Context, parsed: dict[str, ParsedMo
         start = context.file_starts[last_path] + last.name_span.start
         fact = Fact("method_definer_count", last_path, method, "FunctionDef", str(len(found)), len(found),
                     last.name_span, "method")
-        candidate = Candidate(fact, False, start, start + len(method), start / len(context.text))
+        candidate = Candidate(fact, False, start, start + len(method), start / len(context.text),
+                              text.method_definer_count(method, len(found)))
         (growing if len(found) > len(before.get(method, ())) else steady).append(candidate)
-    return growing if len(growing) >= want else growing + steady
+    return growing + [c for c in steady if c.distractor] if len(growing) >= want else growing + steady

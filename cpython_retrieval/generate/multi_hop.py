@@ -8,7 +8,8 @@
   statement of every file counts (nested ones too) whose positional bases include `B` written exactly so. A base is
   asked only when no base in the context is written `module.B` (so "written the same way in every file" holds),
   and when at least two classes in at least two files list it; bases whose count grew since the tier below come
-  first, so the answer depends on the part of the context a smaller tier lacks.
+  first, so the answer depends on the part of the context a smaller tier lacks (bases with textual distractors,
+  `distractors`, are offered either way: the sampling prefers them).
 
 Both are facts of a whole context, not of one file, so they are computed per tier here (stage 4 of the build)
 from the parsed files the context holds.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from .contexts import Context
 from .definitions import Definition, Import, ParsedModule, Span
+from .distractors import TextCounts
 from .facts import Fact
 from .questions import Candidate, NameIndex, context_index, target_scope
 
@@ -32,6 +34,7 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 def base_class_location_candidates(context: Context, parsed: dict[str, ParsedModule],
                                    names: dict[str, NameIndex]) -> list[Candidate]:
     whole = context_index(context.paths, names)
+    text = TextCounts(context)
     module_classes: dict[str, list[tuple[str, Definition]]] = defaultdict(list)
     for path in context.paths:
         for d in parsed[path].definitions:
@@ -56,7 +59,8 @@ def base_class_location_candidates(context: Context, parsed: dict[str, ParsedMod
             if name_file is None:
                 continue
             start = context.file_starts[base_path] + base_def.name_span.start
-            out.append(Candidate(fact, name_file, start, start + len(base_def.name), start / len(context.text)))
+            out.append(Candidate(fact, name_file, start, start + len(base_def.name), start / len(context.text),
+                                 text.base_class_location(base)))
     return out
 
 
@@ -132,9 +136,11 @@ def base_listings(paths, parsed: dict[str, ParsedModule]) -> tuple[dict[str, lis
 
 
 def subclass_count_candidates(context: Context, parsed: dict[str, ParsedModule], previous_paths, want: int) -> list[Candidate]:
-    """Bases listed by 2+ classes in 2+ files; those whose count grew since the tier below first, at least `want`."""
+    """Bases listed by 2+ classes in 2+ files; those whose count grew since the tier below first, at least `want`,
+    and those with textual distractors (`distractors.TextCounts`) in any case."""
     listings, dotted = base_listings(context.paths, parsed)
     before, _ = base_listings(previous_paths, parsed)
+    text = TextCounts(context)
     growing, steady = [], []
     for base, found in sorted(listings.items()):
         if base in dotted or len(found) < 2 or len({f.path for f in found}) < 2:
@@ -142,6 +148,7 @@ def subclass_count_candidates(context: Context, parsed: dict[str, ParsedModule],
         last = found[-1]  # the answer needs reading up to the last class that lists the base
         start = context.file_starts[last.path] + last.span.start
         fact = Fact("subclass_count", last.path, base, "ClassDef", str(len(found)), len(found), last.span, "class")
-        candidate = Candidate(fact, False, start, start + len(base), start / len(context.text))
+        candidate = Candidate(fact, False, start, start + len(base), start / len(context.text),
+                              text.subclass_count(base, len(found)))
         (growing if len(found) > len(before.get(base, ())) else steady).append(candidate)
-    return growing if len(growing) >= want else growing + steady
+    return growing + [c for c in steady if c.distractor] if len(growing) >= want else growing + steady

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import re
 import sys
 import warnings
@@ -126,7 +127,7 @@ def _swap(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNod
 
 def _replace_along(path: tuple, new: cst.CSTNode) -> cst.Module:
     """Rebuild the ancestors on `path` with its last node replaced: no walk over the rest of the tree."""
-    for parent, old in zip(reversed(path[:-1]), reversed(path)):
+    for parent, old in zip(reversed(path[:-1]), reversed(path), strict=False):  # each node with its parent
         new = _swap(parent, old, new)
     return new
 
@@ -179,7 +180,7 @@ def _edit_snippets(text: str, edits: dict[str, Callable]) -> str | None:
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
         cuts.append((first, node.end_lineno, fn))
     cuts.sort(key=lambda c: c[0])
-    if any(a[1] > b[0] for a, b in zip(cuts, cuts[1:])):
+    if any(a[1] > b[0] for a, b in itertools.pairwise(cuts)):
         return None  # nested targets: one snippet would hold another
     for first, last, fn in reversed(cuts):
         block = lines[first:last]

@@ -538,14 +538,10 @@ def _change_function_count(path: str, text: str, rng: random.Random, vocab: Voca
         raise PerturbError("no module-level function")
     count = len(names)
     # only a function nothing references can go: its name occurs once in its file (the `def`) and in no other file,
-    # and so does every name defined inside it (its nested functions and classes leave with it)
-    nested: dict[str, set[str]] = {}
-    for d in parsed.definitions:
-        head = d.qualname.split(".", 1)[0]
-        if d.qualname != head and head in names:
-            nested.setdefault(head, set()).add(d.name)
-    unreferenced = [n for n in names if all(vocab.only_in_one_file(w) and len(re.findall(rf"\b{re.escape(w)}\b", text)) == 1
-                                            for w in {n, *nested.get(n, ())})]
+    # and defines nothing inside (a nested `def extract` would leave a same-named method elsewhere dangling)
+    nesting = {d.qualname.split(".", 1)[0] for d in parsed.definitions if "." in d.qualname}
+    unreferenced = [n for n in names if n not in nesting and vocab.only_in_one_file(n)
+                    and len(re.findall(rf"\b{re.escape(n)}\b", text)) == 1]
     if count >= 2 and unreferenced and rng.random() < 0.5:
         victim = rng.choice(unreferenced)
         return remove_module_function(text, victim), {"target": victim, "before": str(count), "after": str(count - 1)}

@@ -4,6 +4,10 @@ Sampling is balanced over question types (equal shares, in `QUESTION_TYPES` orde
 few candidates gives its remainder to the others in that order) and, within a type, stratified over
 answer depth (deciles of the context, taken round-robin), all from `random.Random` seeded by a
 sha256 of (seed, tier, type), so the same inputs give the same rows on any machine.
+
+Structure rows prefer targets with textual distractors (`distractors`): a structure family's rows go first to its
+types' candidates with distractors (equal shares among the family's types, capped by how many each has), the rest
+of the family's rows as before; within a type, candidates with distractors are picked first.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..question_types import NOT_PRESENT, QUESTION_TYPES, SAMPLING_ORDER
+from ..question_types import FAMILIES, NOT_PRESENT, QUESTION_TYPES, SAMPLING_ORDER
 from .contexts import Context
 from .definitions import ParsedModule, Span
 from .facts import Fact
@@ -33,6 +37,8 @@ class Candidate:
     start: int | None  # answer span in the context (None for absent symbols)
     end: int | None
     depth: float | None  # start / context length
+    #: A structure target whose words also show where they do not answer it (`distractors`): sampled first.
+    distractor: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class NameIndex:
     bare: Counter = field(default_factory=Counter)
 
     @classmethod
-    def of(cls, bindings: list[Binding]) -> "NameIndex":
+    def of(cls, bindings: list[Binding]) -> NameIndex:
         index = cls()
         index.add(bindings)
         return index
@@ -101,7 +107,7 @@ class NameIndex:
             if b.module_level:
                 self.module_level[b.name] += 1
 
-    def merge(self, other: "NameIndex") -> None:
+    def merge(self, other: NameIndex) -> None:
         self.suffixes.update(other.suffixes)
         self.module_level.update(other.module_level)
         self.bare.update(other.bare)
@@ -212,10 +218,12 @@ def round_robin_by_depth(items: list, k: int, start: int = 0, depth=lambda item:
 
 
 def stratified_pick(candidates: list[Candidate], k: int, rng: random.Random, start: int = 0) -> list[Candidate]:
-    """k candidates in a seeded order, round-robin over depth deciles from decile `start` on."""
+    """k candidates in a seeded order, round-robin over depth deciles from decile `start` on: those with textual
+    distractors (`Candidate.distractor`, structure types only) first, the others only when too few have them."""
     ordered = sorted(candidates, key=lambda c: (c.fact.path, c.fact.symbol))
     rng.shuffle(ordered)
-    return round_robin_by_depth(ordered, k, start)
+    picked = round_robin_by_depth([c for c in ordered if c.distractor], k, start)
+    return picked + round_robin_by_depth([c for c in ordered if not c.distractor], k - len(picked), start)
 
 
 def scorable(c: Candidate) -> bool:
@@ -250,6 +258,23 @@ def sample_scorable(pick, candidates: list):
         candidates = [c for c in candidates if id(c) not in drop]
 
 
+def prefer_distractors(alloc: dict[str, int], by_type: dict[str, list[Candidate]]) -> dict[str, int]:
+    """The same rows per family, re-shared within each structure family: first to candidates with textual
+    distractors (equal shares over the family's types, capped by each type's count of them), then the remainder
+    capped by the rest of each type's candidates (both in `SAMPLING_ORDER`)."""
+    out = dict(alloc)
+    for family in FAMILIES:
+        if family == "single_needle":
+            continue
+        types = [t for t in alloc if QUESTION_TYPES[t].family == family]
+        total = sum(alloc[t] for t in types)
+        rich = {t: sum(1 for c in by_type[t] if c.distractor) for t in types}
+        first = allocate(total, rich, types)
+        rest = allocate(total - sum(first.values()), {t: len(by_type[t]) - first.get(t, 0) for t in types}, types)
+        out.update({t: first.get(t, 0) + rest.get(t, 0) for t in types})
+    return out
+
+
 def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, question_types=None,
                      salt: tuple = ()) -> list[Candidate]:
     """n candidates in equal shares per type, each share round-robin over depth deciles (`salt` keeps another
@@ -258,7 +283,7 @@ def sample_questions(candidates: list[Candidate], n: int, seed: int, tier: str, 
     for c in candidates:
         if question_types is None or c.fact.question_type in question_types:
             by_type.setdefault(c.fact.question_type, []).append(c)
-    alloc = allocate(n, {t: len(v) for t, v in by_type.items()}, SAMPLING_ORDER)
+    alloc = prefer_distractors(allocate(n, {t: len(v) for t, v in by_type.items()}, SAMPLING_ORDER), by_type)
     chosen: list[Candidate] = []
     for index, (qtype, k) in enumerate(alloc.items()):
         start = index * 10 // len(alloc)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import itertools
 import json
 import re
 import sys
@@ -398,7 +399,7 @@ def derive(row: dict, view: ContextView) -> Derivation:
 
     if qtype == "subclass_count":
         written = [f"{c.b.reader} in {c.path}" for c in view.classes
-                   for tail, attr in zip(c.b.attribute_base_tails, c.b.attribute_base_attrs)
+                   for tail, attr in zip(c.b.attribute_base_tails, c.b.attribute_base_attrs, strict=True)
                    if (attr == symbol if "." not in symbol else tail.endswith("." + symbol))]
         if written:
             raise RowFault("ambiguous_target", f"positional bases written `x.{symbol}` also exist: "
@@ -840,7 +841,7 @@ def check_prefixes(report: Report, contexts: list[dict], ladder: dict[str, int])
         groups[(ladder.get(ctx["context_id"], 0), ctx["variant"])].append(ctx)
     for (k, variant), group in sorted(groups.items()):
         group.sort(key=lambda c: _tier_size(c["tier"]))
-        for smaller, larger in zip(group, group[1:]):
+        for smaller, larger in itertools.pairwise(group):
             if not larger["text"].startswith(smaller["text"]):
                 report.failures.append(Failure("prefix", larger["context_id"],
                                                f"does not start with the {variant} {smaller['tier']} context of "

@@ -88,7 +88,7 @@ class Parser:
             if out.returncode != 0:
                 continue
             reply = json.loads(out.stdout)
-            for key, answer in zip(keys, reply["answers"]):
+            for key, answer in zip(keys, reply["answers"], strict=True):
                 if "facts" in answer:
                     self._cache[key] = source_facts.from_json(answer["facts"])
                     self.read_elsewhere[key] = f"python {reply['python']}"

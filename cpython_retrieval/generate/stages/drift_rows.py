@@ -62,12 +62,14 @@ def add_drift_rows(asked: TierRows) -> TierRows:
                                                     facts.names)
                       if (c.fact.question_type, c.fact.path, c.fact.symbol) not in asked_already]
         known = [c for c in candidates if drifts[c.fact.path][(c.fact.question_type, c.fact.symbol)].stale_answer is not None]
-        chosen = sample_scorable(lambda pool: sample_questions(pool, n_rows, options.seed, tier, options.question_types,
-                                                               salt=("drift",)), known)
+        chosen = sample_scorable(lambda pool, tier=tier: sample_questions(pool, n_rows, options.seed, tier,
+                                                                          options.question_types, salt=("drift",)),
+                                 known)
         if len(chosen) < n_rows:  # facts the older release lacked fill up: no stale answer to measure, but drift
             rest = [c for c in candidates if c not in known]
-            chosen += sample_scorable(lambda pool: sample_questions(pool, n_rows - len(chosen), options.seed, tier,
-                                                                    options.question_types, salt=("drift", "added")), rest)
+            missing = n_rows - len(chosen)
+            chosen += sample_scorable(lambda pool, tier=tier, missing=missing: sample_questions(
+                pool, missing, options.seed, tier, options.question_types, salt=("drift", "added")), rest)
         rows = [question_row(c, tier, context, original.counts, counter, plan.segment_tokens, pin, options.seed,
                              drift=drifts[c.fact.path][(c.fact.question_type, c.fact.symbol)], stale_pin=stale,
                              prefix=asked.prefix)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ... import __version__
 from ...sources.pins import Pin

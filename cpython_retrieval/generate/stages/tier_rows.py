@@ -90,8 +90,8 @@ def ask_tiers(facts: ParsedFacts) -> TierRows:
         in_context = {by_path[p].path for p in plan.files[tier]}
         in_words = set().union(*(words[p] for p in plan.files[tier]))
         candidates += absent_candidates(in_words, [a for a in absent_pool if a.path not in in_context])
-        chosen = sample_scorable(lambda pool: sample_questions(pool, options.per_tier, options.seed, tier,
-                                                               options.question_types), candidates)
+        chosen = sample_scorable(lambda pool, tier=tier: sample_questions(pool, options.per_tier, options.seed, tier,
+                                                                          options.question_types), candidates)
         rows = [question_row(c, tier, context, counts, counter, plan.segment_tokens, sized.pin, options.seed,
                              prefix=prefix) for c in chosen]
         if not rows:
