@@ -93,7 +93,7 @@ class FaultyServer(ThreadingHTTPServer):
 
     def __init__(self, *, answers: dict[str, str], faults: FaultPlan = lambda question, attempt: "ok",
                  wire: str = "openai", first_token_delay: float = 0.2, models_delay: float = 0.0,
-                 retry_after: float = 0.02, model: str = "faulty", reasoning_tokens: int = 0,
+                 retry_after: float = 0.02, model: str | None = None, reasoning_tokens: int = 0,
                  report_cache: bool = False) -> None:
         if wire not in ("openai", "anthropic"):
             raise ValueError(f"wire must be openai or anthropic (got {wire!r})")
@@ -275,13 +275,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/").endswith("/models"):
             self.server.model_probes += 1
             time.sleep(self.server.plan.models_delay)
-            self._json(200, {"object": "list", "data": [{"id": self.server.model, "object": "model", "created": 0,
+            self._json(200, {"object": "list", "data": [{"id": self.server.model or "faulty", "object": "model", "created": 0,
                                                           "owned_by": "tests", "max_model_len": 65536}]})
         else:
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        # replies carry the model asked for, as a real server's do, unless the test stamps another name
+        self.reply_model = self.server.model or str(body.get("model") or "faulty")
         route = self.path.rstrip("/")
         wire = self.server.wire
         if (wire, route) not in (("openai", "/v1/chat/completions"), ("openai", "/v1/responses"),
@@ -336,7 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- OpenAI Responses (the `openai/` provider's API for reasoning models) --
     def _response(self, body, text: str, status: str = "completed") -> dict[str, Any]:
         prompt, completion = self._usage_tokens(body, text)
-        return {"id": "resp_test", "object": "response", "created_at": 0, "model": self.server.model,
+        return {"id": "resp_test", "object": "response", "created_at": 0, "model": self.reply_model,
                 "status": status, "error": None, "incomplete_details": None, "instructions": None,
                 "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "metadata": {},
                 "output": [] if status != "completed" else [
@@ -377,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
         exchange.first_content = time.perf_counter()
         exchange.answered = text
         self._json(200, {
-            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": self.server.model,
+            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": self.reply_model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                          "finish_reason": exchange.finish_reason}],
             "usage": self._openai_usage(body, text)})
@@ -387,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._start_stream(chunked=fault not in ("cut", "no_done"))
 
         def chunk(delta: dict[str, Any], finish: str | None = None, usage: dict | None = None) -> dict[str, Any]:
-            return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": self.server.model,
+            return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": self.reply_model,
                     "choices": [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}],
                     **({"usage": usage} if usage else {})}
 
@@ -425,7 +427,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _anthropic_message(self, body, text: str, stop_reason: str | None, output_tokens: int) -> dict[str, Any]:
         prompt, _ = self._usage_tokens(body, text)
         read, write = self.server.cache_use(body)
-        return {"id": "msg_test", "type": "message", "role": "assistant", "model": self.server.model,
+        return {"id": "msg_test", "type": "message", "role": "assistant", "model": self.reply_model,
                 "content": [{"type": "text", "text": text}] if text else [], "stop_reason": stop_reason,
                 "stop_sequence": None,
                 "usage": {"input_tokens": max(0, prompt - read - write), "output_tokens": output_tokens,
