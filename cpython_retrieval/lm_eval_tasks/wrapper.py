@@ -187,6 +187,16 @@ def drop_option(help_text: str, option: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip() + "\n"
 
 
+def _abort(code: int) -> int:
+    """End the process now with `code`, its one error line already printed: an evaluation stopped mid-flight can
+    leave lm-eval's and its libraries' worker threads running, and a native one torn down at interpreter exit
+    aborts the process (SIGABRT, exit -6) after the error line, hiding the exit code the line promises."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
+    return code  # not reached
+
+
 def run_lm_eval(args: Sequence[str]) -> int:
     """Run lm-eval in this process with the include path, the guard and the tripwire; returns the exit code."""
     try:
@@ -232,11 +242,11 @@ def run_lm_eval(args: Sequence[str]) -> int:
             kept = _keep_answered(plan.argv, failure.answered, started)
             _close_progress_bars()  # else lm-eval's bar redraws after the error line at exit
             print(f"error: {failure}; {kept}", file=sys.stderr)
-            return 1
+            return _abort(1)
         if guard is None:
             raise
         print(f"error: {guard}", file=sys.stderr)
-        return 2
+        return _abort(2)
     finally:
         sys.argv = saved_argv
         uninstall_tripwire(handler)
