@@ -8,7 +8,6 @@ refuses very long single inputs; counts of a context are sums of per-file counts
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -33,19 +32,13 @@ class TokenCounter:
         return sum(self._encode_len(chunk) for chunk in _line_chunks(text))
 
 
-#: A chunk ends after a newline whose next line starts with a non-blank character: o200k_base and cl100k_base never
-#: join text across that point (a newline before an indented line can join the indentation), so the chunks' counts
-#: add up to the whole text's count (tests/core/test_tokenizers.py).
-_SAFE_BREAK = re.compile(r"\n(?=[^\s])")
-
-
 def _line_chunks(text: str):
     start = 0
     while start < len(text):
         end = min(len(text), start + _CHUNK_CHARS)
         if end < len(text):
-            breaks = [m.end() for m in _SAFE_BREAK.finditer(text, start, end)]
-            end = breaks[-1] if breaks and breaks[-1] > start else end
+            newline = text.rfind("\n", start, end)
+            end = newline + 1 if newline > start else end
         yield text[start:end]
         start = end
 

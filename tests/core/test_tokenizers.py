@@ -43,18 +43,3 @@ def test_a_hugging_face_tokenizer_json_sizes_the_tiers(tmp_path):
 def test_unknown_tokenizer_is_one_clear_error():
     with pytest.raises(RetrievalError, match="unknown tokenizer 'gpt9'"):
         get_counter("gpt9")
-
-
-@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
-def test_long_texts_count_as_a_whole_even_where_a_chunk_would_end_before_an_indented_line(name):
-    """A text over the chunk size is counted in line-aligned chunks; the count must be the whole text's (a chunk that
-    ended before an indented line once gave one token less than the whole on a perturbed 3.11.7 `inspect.py`)."""
-    import bpe_openai
-
-    from cpython_retrieval.tokens import _CHUNK_CHARS, get_counter
-
-    block = "def f(x):\n    if x:\n        return x\n\n    \n        pass\n"
-    text = block * (3 * _CHUNK_CHARS // len(block))
-    assert len(text) > 2 * _CHUNK_CHARS
-    whole = len(bpe_openai.get_encoding(name).encode_ordinary(text))
-    assert get_counter(name).count(text) == whole
